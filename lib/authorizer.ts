@@ -1,0 +1,90 @@
+import { bearerToken, challenge, headerSafe, MISSING_TOKEN_DESCRIPTION } from './bearer';
+import { AuthError } from './errors';
+import type { AccessClaims } from './tokens';
+
+/** The three event shapes API Gateway sends a Lambda authorizer. */
+export interface TokenAuthorizerEvent {
+  type: 'TOKEN';
+  authorizationToken?: string;
+  methodArn: string;
+}
+export interface RequestAuthorizerEvent {
+  type: 'REQUEST';
+  methodArn: string;
+  headers?: Record<string, string | undefined> | null;
+}
+export interface HttpApiAuthorizerEvent {
+  version: '2.0';
+  type: 'REQUEST';
+  routeArn: string;
+  headers?: Record<string, string | undefined> | null;
+}
+export type AuthorizerEvent = TokenAuthorizerEvent | RequestAuthorizerEvent | HttpApiAuthorizerEvent;
+
+export interface PolicyResult {
+  principalId: string;
+  policyDocument: { Version: '2012-10-17'; Statement: { Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string }[] };
+  context: Record<string, string>;
+}
+export interface SimpleResult {
+  isAuthorized: boolean;
+  context: Record<string, string>;
+}
+
+function authorizationHeader(event: AuthorizerEvent): string | undefined {
+  if (event.type === 'TOKEN') return event.authorizationToken;
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (name.toLowerCase() === 'authorization' && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/**
+ * Every method and path of the API's stage. API Gateway caches a policy per token for all routes behind
+ * the authorizer, so a policy naming only the one methodArn would make other routes answer 403.
+ */
+export function wholeApi(arn: string): string {
+  const [prefix, apiId, stage] = arn.split('/');
+  return `${prefix}/${apiId}/${stage}/*`;
+}
+
+/**
+ * Decides one authorizer call. A valid token is allowed with its claims as context (strings only); an
+ * invalid or missing one is denied with the RFC 6750 error as context, which the gateway responses in
+ * serverless.yml render into the contract's 401.
+ */
+export async function authorize(
+  event: AuthorizerEvent,
+  verify: (token: string) => Promise<AccessClaims>,
+  realm: string,
+): Promise<PolicyResult | SimpleResult> {
+  const token = bearerToken(authorizationHeader(event));
+  let claims: AccessClaims | undefined;
+  let refused: AuthError | undefined; // stays undefined for a request without a token
+  if (token !== undefined) {
+    try {
+      claims = await verify(token);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error; // a fault, not a verdict
+      refused = error;
+    }
+  }
+  const allowed = claims !== undefined;
+  const context: Record<string, string> = claims
+    ? { sub: claims.sub, scope: claims.scope, sid: claims.sid, client_id: claims.client_id }
+    : {
+        error: 'invalid_token',
+        error_description: headerSafe(refused?.message ?? MISSING_TOKEN_DESCRIPTION),
+        www_authenticate: challenge(realm, refused),
+      };
+  if ('version' in event && event.version === '2.0') return { isAuthorized: allowed, context };
+  const arn = 'methodArn' in event ? event.methodArn : '';
+  return {
+    principalId: claims?.sub ?? 'anonymous',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: allowed ? 'Allow' : 'Deny', Resource: wholeApi(arn) }],
+    },
+    context,
+  };
+}

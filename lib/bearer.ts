@@ -1,0 +1,47 @@
+import { AuthError } from './errors';
+
+/** RFC 6750 §2.1 b64token, after a case-insensitive "Bearer" and one or more spaces. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * The token in an Authorization header value; undefined when there is none or the scheme is not Bearer
+ * (RFC 6750 §3.1: such a request carries no authentication, so it gets a challenge without an error code).
+ */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  return BEARER.exec(authorization)?.[1];
+}
+
+/**
+ * RFC 6750 §3 allows only %x20-21 / %x23-5B / %x5D-7E in error_description; dropping the rest also keeps
+ * the value safe inside the gateway responses' JSON templates, which cannot escape.
+ */
+export const headerSafe = (value: string) => value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+const quoted = (value: string) => `"${headerSafe(value)}"`;
+
+/**
+ * The WWW-Authenticate value of RFC 6750 §3: the realm alone for a request without a token, else the
+ * error, its description and, for `insufficient_scope`, the scope the route needs.
+ */
+export function challenge(realm: string, error?: AuthError, scope?: string): string {
+  const params = [`realm=${quoted(realm)}`];
+  if (error) params.push(`error=${quoted(error.code)}`, `error_description=${quoted(error.message)}`);
+  if (scope !== undefined) params.push(`scope=${quoted(scope)}`);
+  return `Bearer ${params.join(', ')}`;
+}
+
+export const MISSING_TOKEN_DESCRIPTION = 'The access token is missing.';
+
+/** The 401 for a request that carries no bearer token. */
+export function missingToken(realm: string): AuthError {
+  return new AuthError('invalid_token', MISSING_TOKEN_DESCRIPTION, { headers: { 'WWW-Authenticate': challenge(realm) } });
+}
+
+/** The 401 or 403 for a bearer token that was presented and refused. */
+export function refusedToken(realm: string, error: AuthError, scope?: string): AuthError {
+  return new AuthError(error.code, error.message, {
+    status: error.status,
+    headers: { ...error.headers, 'WWW-Authenticate': challenge(realm, error, scope) },
+    cause: error.cause,
+  });
+}

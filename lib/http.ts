@@ -1,0 +1,164 @@
+import { AuthError } from './errors';
+import { refusedToken } from './bearer';
+import { logger } from './log';
+
+/** The part of an API Gateway proxy event (REST v1 or HTTP API v2) that the handlers read. */
+export interface HttpEvent {
+  headers?: Record<string, string | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  pathParameters?: Record<string, string | undefined> | null;
+  requestContext?: {
+    authorizer?: Record<string, unknown> | null;
+    identity?: { sourceIp?: string } | null;
+    http?: { sourceIp?: string };
+  } | null;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff' };
+const JSON_HEADERS = { ...BASE_HEADERS, 'Content-Type': 'application/json' };
+/** RFC 6749 §5.1: responses that carry tokens must never be cached. */
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** Looks a header up case-insensitively, as HTTP requires and API Gateway does not. */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/** The media type of the request body, lower case and without parameters. */
+export function mediaType(event: HttpEvent): string | undefined {
+  return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+/** The raw body as text, refusing anything over MAX_BODY_BYTES. */
+export function bodyText(event: HttpEvent): string {
+  const raw = event.body ?? '';
+  if (raw.length > MAX_BODY_BYTES * 2) throw tooLarge();
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw tooLarge();
+  return bytes.toString('utf8');
+}
+
+function tooLarge(): AuthError {
+  return new AuthError('invalid_request', `The request body must not exceed ${MAX_BODY_BYTES} bytes.`, { status: 413 });
+}
+
+/** Parses a JSON object body; anything else is a 4xx with the contract's error body. */
+export function parseJsonBody(event: HttpEvent): Record<string, unknown> {
+  const type = mediaType(event);
+  if (type !== 'application/json') {
+    throw new AuthError('invalid_request', 'The request body must be application/json.', { status: 415 });
+  }
+  const text = bodyText(event);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new AuthError('invalid_request', 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AuthError('invalid_request', 'The request body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** An optional string field: undefined when absent, a 400 when of the wrong type. */
+export function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new AuthError('invalid_request', `"${field}" must be a string.`);
+  return value;
+}
+
+export function requiredString(body: Record<string, unknown>, field: string): string {
+  const value = optionalString(body, field);
+  if (value === undefined || value === '') throw new AuthError('invalid_request', `"${field}" is required.`);
+  return value;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResponse {
+  return { statusCode: 204, headers: { ...BASE_HEADERS, ...NO_STORE }, body: '' };
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  scope: string;
+}
+
+/** The RFC 6749 §5.1 token response. */
+export function tokenResponse(statusCode: number, tokens: IssuedTokens): HttpResponse {
+  return json(
+    statusCode,
+    {
+      token_type: 'Bearer',
+      access_token: tokens.accessToken,
+      expires_in: tokens.expiresIn,
+      refresh_token: tokens.refreshToken,
+      scope: tokens.scope,
+    },
+    NO_STORE,
+  );
+}
+
+/**
+ * The contract's error body for any error. AuthErrors below 500 say what went wrong; anything else is
+ * logged with its cause and answered with a bare 500.
+ */
+export function errorResponse(error: unknown): HttpResponse {
+  const known = error instanceof AuthError ? error : undefined;
+  if (!known || !known.expose) logger.error('request failed', error);
+  const failure = known ?? new AuthError('server_error', 'The server could not complete the request.');
+  // A 503 may say why (the client should retry); other 5xx bodies say nothing about the server.
+  const description = known && (known.expose || known.code === 'temporarily_unavailable')
+    ? known.message
+    : 'The server could not complete the request.';
+  return json(failure.status, { code: failure.status, error: failure.code, error_description: description }, {
+    ...NO_STORE,
+    ...failure.headers,
+  });
+}
+
+/** What the authorizer passed to a protected route, from a REST (v1) or HTTP API (v2) event. */
+export interface Caller {
+  sub: string;
+  scope: string;
+  sid: string;
+  clientId: string;
+}
+
+export function caller(event: HttpEvent): Caller {
+  const authorizer = event.requestContext?.authorizer ?? {};
+  // HTTP API simple responses nest the context under "lambda".
+  const context = (typeof authorizer.lambda === 'object' && authorizer.lambda !== null ? authorizer.lambda : authorizer) as Record<string, unknown>;
+  const { sub, scope, sid, client_id: clientId } = context;
+  if (typeof sub !== 'string' || typeof scope !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string') {
+    // Only reachable if a route is deployed without the authorizer: a server fault, not the client's.
+    throw new AuthError('server_error', 'The route is not behind the authorizer.');
+  }
+  return { sub, scope, sid, clientId };
+}
+
+/** A 403 `insufficient_scope` (RFC 6750 §3.1) unless the caller's token carries `needed`. */
+export function requireScope(who: Caller, needed: string | undefined, realm: string): void {
+  if (needed === undefined || who.scope.split(' ').includes(needed)) return;
+  const error = new AuthError('insufficient_scope', `The access token lacks the ${needed} scope.`);
+  throw refusedToken(realm, error, needed);
+}

@@ -1,0 +1,107 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, generateSecret, importJWK, type CryptoKey, type JWK } from 'jose';
+import type { SigningAlg } from './config';
+import { ConfigError } from './errors';
+
+/** Everything the code must know about one signing algorithm, in one row. */
+const ALGORITHMS: Record<SigningAlg, { kty: string; crv?: string; symmetric: boolean; check?: (jwk: JWK) => string | undefined }> = {
+  ES256: { kty: 'EC', crv: 'P-256', symmetric: false },
+  RS256: {
+    kty: 'RSA',
+    symmetric: false,
+    check: (jwk) => (Buffer.from(jwk.n ?? '', 'base64url').length * 8 < 2048 ? 'RSA keys must have at least 2048 bits' : undefined),
+  },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519', symmetric: false },
+  HS256: {
+    kty: 'oct',
+    symmetric: true,
+    check: (jwk) => (Buffer.from(jwk.k ?? '', 'base64url').length < 32 ? 'HS256 secrets must have at least 256 bits' : undefined),
+  },
+};
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+export interface KeyRing {
+  alg: SigningAlg;
+  /** The newest key: every new token is signed with it. */
+  signing: { kid: string; key: CryptoKey | Uint8Array };
+  /** Every key still accepted, by kid. */
+  verification: ReadonlyMap<string, CryptoKey | Uint8Array>;
+  /** What `/.well-known/jwks.json` publishes: public keys only, none for HS256. */
+  publicJwks: JWK[];
+}
+
+function publicPart(jwk: JWK): JWK {
+  const copy: Record<string, unknown> = { ...jwk };
+  for (const member of PRIVATE_MEMBERS) delete copy[member];
+  return copy as JWK;
+}
+
+/** The RFC 7638 thumbprint for public keys; a symmetric key keeps its own `kid`, since a hash of it would leak. */
+async function keyId(jwk: JWK, symmetric: boolean): Promise<string> {
+  if (symmetric) {
+    if (typeof jwk.kid !== 'string' || !/^[\w-]{1,64}$/.test(jwk.kid)) {
+      throw new ConfigError('SIGNING_KEYS', 'HS256 keys need a "kid" of letters, digits, "_" or "-"');
+    }
+    return jwk.kid;
+  }
+  return calculateJwkThumbprint(publicPart(jwk), 'sha256');
+}
+
+function parseKeySet(json: string): JWK[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new ConfigError('SIGNING_KEYS', 'must be a JSON JWK Set ({"keys":[…]})');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'object' && k !== null)) {
+    throw new ConfigError('SIGNING_KEYS', 'must hold at least one key in "keys"');
+  }
+  return keys as JWK[];
+}
+
+/**
+ * Builds the key ring from SIGNING_KEYS (private JWKs, newest first). Every key must fit `alg`; a mismatch
+ * fails here, at cold start, rather than as a 401 later.
+ */
+export async function loadKeyRing(signingKeys: string, alg: SigningAlg): Promise<KeyRing> {
+  const facts = ALGORITHMS[alg];
+  const verification = new Map<string, CryptoKey | Uint8Array>();
+  const publicJwks: JWK[] = [];
+  let signing: KeyRing['signing'] | undefined;
+  for (const [index, jwk] of parseKeySet(signingKeys).entries()) {
+    const where = `key ${index + 1}`;
+    if (jwk.kty !== facts.kty || (facts.crv !== undefined && jwk.crv !== facts.crv)) {
+      throw new ConfigError('SIGNING_KEYS', `${where} is not a ${facts.kty}${facts.crv ? ` ${facts.crv}` : ''} key, as SIGNING_ALG=${alg} needs`);
+    }
+    if (!facts.symmetric && typeof jwk.d !== 'string') throw new ConfigError('SIGNING_KEYS', `${where} is not a private key`);
+    const problem = facts.check?.(jwk);
+    if (problem) throw new ConfigError('SIGNING_KEYS', `${where}: ${problem}`);
+    const kid = await keyId(jwk, facts.symmetric);
+    let privateKey: CryptoKey | Uint8Array;
+    let verifyKey: CryptoKey | Uint8Array;
+    try {
+      privateKey = await importJWK({ ...jwk, alg }, alg);
+      verifyKey = facts.symmetric ? privateKey : await importJWK({ ...publicPart(jwk), alg }, alg);
+    } catch (cause) {
+      throw Object.assign(new ConfigError('SIGNING_KEYS', `${where} cannot be imported for ${alg}`), { cause });
+    }
+    signing ??= { kid, key: privateKey };
+    verification.set(kid, verifyKey);
+    if (!facts.symmetric) publicJwks.push({ ...publicPart(jwk), kid, alg, use: 'sig' });
+  }
+  return { alg, signing: signing!, verification, publicJwks };
+}
+
+/** A new private JWK for `alg`, as SIGNING_KEYS holds it. */
+export async function generateSigningJwk(alg: SigningAlg): Promise<JWK> {
+  if (ALGORITHMS[alg].symmetric) {
+    const secret = await generateSecret(alg, { extractable: true });
+    const jwk = await exportJWK(secret);
+    return { ...jwk, kid: `hs-${Date.now().toString(36)}` };
+  }
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: await keyId(jwk, false) };
+}

@@ -1,0 +1,26 @@
+import { AuthError } from './errors';
+
+/** The scope each protected route needs; one table, read by the route handlers. */
+export const ROUTE_SCOPES = {
+  me: 'profile',
+  sessions: 'sessions',
+  password: undefined,
+} as const satisfies Record<string, string | undefined>;
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3
+
+/**
+ * Resolves a requested scope (RFC 6749 §3.3) against what may be granted: absent means all of `allowed`;
+ * anything outside `allowed` is `invalid_scope`. Returns the granted scopes in a stable order.
+ */
+export function resolveScope(requested: string | undefined, allowed: readonly string[]): string {
+  if (requested === undefined) return allowed.join(' ');
+  const wanted = requested.split(' ').filter((scope) => scope !== '');
+  if (wanted.length === 0 || !wanted.every((scope) => SCOPE_TOKEN.test(scope))) {
+    throw new AuthError('invalid_scope', 'The requested scope is malformed.');
+  }
+  const unknown = wanted.filter((scope) => !allowed.includes(scope));
+  if (unknown.length > 0) throw new AuthError('invalid_scope', 'The requested scope exceeds what may be granted.');
+  return allowed.filter((scope) => wanted.includes(scope)).join(' ');
+}
+

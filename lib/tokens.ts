@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import type { Config } from './config';
+import { AuthError } from './errors';
+import type { KeyRing } from './keys';
+
+/** RFC 9068 §2.1: the media type of an access token, minus its "application/" prefix. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** The contract's exact words for an expired token, which clients key their refresh on. */
+export const EXPIRED_DESCRIPTION = 'The access token provided has expired.';
+/** Real tokens are well under 1 KB; anything far larger is not worth parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+
+export interface AccessClaims {
+  sub: string;
+  scope: string;
+  sid: string;
+  client_id: string;
+  exp: number;
+  jti: string;
+}
+
+export interface AccessTokenGrant {
+  sub: string;
+  scope: string;
+  sid: string;
+  clientId: string;
+}
+
+export interface TokenService {
+  issue(grant: AccessTokenGrant): Promise<{ accessToken: string; expiresIn: number }>;
+  /** Verifies a bearer token; throws AuthError('invalid_token') with a precise description. */
+  verify(token: string): Promise<AccessClaims>;
+}
+
+type TokenConfig = Pick<Config, 'issuer' | 'audience' | 'accessTokenTtl' | 'clockSkew'>;
+
+const invalid = (description: string, cause?: unknown) => new AuthError('invalid_token', description, { cause });
+
+/** Translates jose's errors into the contract's; nothing else in the code sees a jose error. */
+function translate(error: unknown): AuthError {
+  if (error instanceof AuthError) return error;
+  if (error instanceof joseErrors.JWTExpired) return invalid(EXPIRED_DESCRIPTION, error);
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const what = error.claim === 'nbf' ? 'is not valid yet' : `has an unacceptable ${error.claim} claim`;
+    return invalid(`The access token ${what}.`, error);
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('The access token signature is invalid.', error);
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('The access token is signed with an algorithm that is not accepted.', error);
+  return invalid('The access token is malformed.', error);
+}
+
+function isAccessClaims(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessClaims {
+  return ['sub', 'scope', 'sid', 'client_id', 'jti'].every((claim) => typeof payload[claim] === 'string') && typeof payload.exp === 'number';
+}
+
+/** Signs and verifies access tokens (RFC 9068) with the key ring; `now` is injectable for tests. */
+export function createTokenService(config: TokenConfig, keys: KeyRing, now: () => number = Date.now): TokenService {
+  const getKey = (header: JWTHeaderParameters) => {
+    // Only our own keys, by kid: jku, x5u and embedded jwk headers are never looked at.
+    const key = typeof header.kid === 'string' ? keys.verification.get(header.kid) : undefined;
+    if (key === undefined) throw invalid('The access token is signed by an unknown key.');
+    return key;
+  };
+
+  return {
+    async issue({ sub, scope, sid, clientId }) {
+      const issuedAt = Math.floor(now() / 1000);
+      const accessToken = await new SignJWT({ client_id: clientId, scope, sid })
+        .setProtectedHeader({ alg: keys.alg, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(config.issuer)
+        .setSubject(sub)
+        .setAudience(config.audience)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + config.accessTokenTtl)
+        .setJti(randomUUID())
+        .sign(keys.signing.key);
+      return { accessToken, expiresIn: config.accessTokenTtl };
+    },
+
+    async verify(token) {
+      if (token.length > MAX_TOKEN_LENGTH) throw invalid('The access token is malformed.');
+      try {
+        const { payload } = await jwtVerify(token, getKey, {
+          algorithms: [keys.alg],
+          issuer: config.issuer,
+          audience: config.audience,
+          typ: ACCESS_TOKEN_TYPE,
+          clockTolerance: config.clockSkew,
+          currentDate: new Date(now()),
+          requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+        });
+        if (!isAccessClaims(payload)) throw invalid('The access token is missing required claims.');
+        return { sub: payload.sub, scope: payload.scope, sid: payload.sid, client_id: payload.client_id, exp: payload.exp, jti: payload.jti };
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+  };
+}

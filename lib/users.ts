@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { attempt } from './dynamo';
+import { AuthError } from './errors';
+
+export const USERNAME_MIN_LENGTH = 3;
+export const USERNAME_MAX_LENGTH = 64;
+/** Letters, marks and digits of any script, and . _ - @ + as separators. */
+const USERNAME_PATTERN = /^[\p{L}\p{M}\p{N}._@+-]+$/u;
+
+export interface User {
+  /** The unique key: NFKC, lower case. */
+  username: string;
+  /** As the user typed it (NFKC). */
+  displayName: string;
+  /** A stable id, never the username. */
+  sub: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/** Validates a username and returns its display form and its unique key (NFKC, lower case). */
+export function normalizeUsername(value: unknown): { displayName: string; key: string } {
+  if (typeof value !== 'string') throw new AuthError('invalid_request', '"username" must be a string.');
+  const displayName = value.normalize('NFKC').trim();
+  const length = [...displayName].length;
+  if (length < USERNAME_MIN_LENGTH || length > USERNAME_MAX_LENGTH || !USERNAME_PATTERN.test(displayName)) {
+    throw new AuthError(
+      'invalid_request',
+      `"username" must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits or . _ - @ + characters.`,
+    );
+  }
+  // Lower-casing can denormalize (e.g. some Greek and Turkish letters), so normalize once more.
+  return { displayName, key: displayName.toLowerCase().normalize('NFKC') };
+}
+
+export interface UserStore {
+  /** Creates the user in one conditional write; a taken username is a 409. */
+  create(key: string, displayName: string, passwordHash: string, now: number): Promise<User>;
+  get(key: string): Promise<User | undefined>;
+  getBySub(sub: string): Promise<User | undefined>;
+  /** Replaces the password hash; `expectedHash` guards against a concurrent change. */
+  setPasswordHash(user: User, passwordHash: string, expectedHash?: string): Promise<boolean>;
+}
+
+export function createUserStore(doc: DynamoDBDocumentClient, table: string): UserStore {
+  const get = async (key: string) => {
+    const result = await attempt(() => doc.send(new GetCommand({ TableName: table, Key: { username: key }, ConsistentRead: true })));
+    return result ? (result.Item as User | undefined) : undefined;
+  };
+  return {
+    async create(key, displayName, passwordHash, now) {
+      const user: User = { username: key, displayName, sub: randomUUID(), passwordHash, createdAt: now };
+      const written = await attempt(() =>
+        doc.send(new PutCommand({ TableName: table, Item: user, ConditionExpression: 'attribute_not_exists(username)' })),
+      );
+      if (!written) throw new AuthError('username_taken', 'That username is already taken.');
+      return user;
+    },
+
+    get,
+
+    async getBySub(sub) {
+      // The index is eventually consistent: it finds the key, then a consistent read gets the item.
+      const found = await attempt(() =>
+        doc.send(new QueryCommand({
+          TableName: table,
+          IndexName: 'bySub',
+          KeyConditionExpression: '#sub = :sub',
+          ExpressionAttributeNames: { '#sub': 'sub' },
+          ExpressionAttributeValues: { ':sub': sub },
+          Limit: 1,
+        })),
+      );
+      const key = found ? (found.Items?.[0]?.username as string | undefined) : undefined;
+      return key === undefined ? undefined : get(key);
+    },
+
+    async setPasswordHash(user, passwordHash, expectedHash = user.passwordHash) {
+      const written = await attempt(() =>
+        doc.send(new UpdateCommand({
+          TableName: table,
+          Key: { username: user.username },
+          UpdateExpression: 'SET passwordHash = :new',
+          ConditionExpression: 'passwordHash = :old AND #sub = :sub',
+          ExpressionAttributeNames: { '#sub': 'sub' },
+          ExpressionAttributeValues: { ':new': passwordHash, ':old': expectedHash, ':sub': user.sub },
+        })),
+      );
+      return written !== false;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+'use strict';
+/**
+ * `npm start` = `serverless offline start` with this plugin, which makes the local run match AWS:
+ *  - starts dynalite on 127.0.0.1 (data in DATA_DIR, default .data/) in this same process, and creates the
+ *    tables from the AWS::DynamoDB::Table resources of serverless.yml: one definition for both;
+ *  - generates a signing key into DATA_DIR on first start, and sets ISSUER to the local base URL;
+ *  - validates the configuration with lib/config.ts before anything listens;
+ *  - listens on PORT (default 3000) in front of serverless-offline, which it moves to free internal ports,
+ *    and answers authorizer refusals with the serverless.yml gateway responses, which offline ignores.
+ * Ctrl-C ends serverless-offline and with it this process: dynalite and the proxy go with it.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const net = require('node:net');
+const { loadTs } = require('./load-ts');
+const { createTables } = require('./tables');
+const { startGateway } = require('./proxy');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+class LocalGatewayPlugin {
+  constructor(serverless, _options, { log } = {}) {
+    this.serverless = serverless;
+    this.log = log || console;
+    this.started = false;
+    const start = () => this.start();
+    this.hooks = { 'before:offline:start': start, 'before:offline:start:init': start, 'offline:start:end': () => this.stop() };
+  }
+
+  fail(message) {
+    // A clean message and exit, not a stack trace: this is a user's setup problem.
+    process.stderr.write(`\nnpm start: ${message}\n\n`);
+    process.exit(1);
+  }
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    const service = this.serverless.service;
+    const serviceDir = this.serverless.serviceDir || this.serverless.config.servicePath;
+    const port = Number(process.env.PORT || 3000);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) this.fail(`PORT must be a TCP port number, got "${process.env.PORT}"`);
+    const dataDir = path.resolve(serviceDir, process.env.DATA_DIR || '.data');
+    fs.mkdirSync(dataDir, { recursive: true });
+
+    const env = service.provider.environment;
+    if (!process.env.ISSUER) env.ISSUER = `http://localhost:${port}`;
+    if (!env.SIGNING_KEYS) env.SIGNING_KEYS = await this.localSigningKeys(serviceDir, dataDir, env.SIGNING_ALG || 'ES256');
+
+    const { loadConfig } = loadTs(path.join(serviceDir, 'lib/config.ts'));
+    try {
+      loadConfig({ ...env, DYNAMODB_ENDPOINT: '' });
+    } catch (error) {
+      this.fail(error.message);
+    }
+
+    // Claim the public port before dynalite and offline start, so "in use" is said first and alone.
+    const [httpPort, lambdaPort, websocketPort, albPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const offline = { ...(service.custom['serverless-offline'] || {}), host: '127.0.0.1', httpPort, lambdaPort, websocketPort, albPort };
+    service.custom['serverless-offline'] = offline;
+    this.gateway = await startGateway({
+      port,
+      upstreamPort: httpPort,
+      lambdaPort,
+      authorizerName: `${service.service}-${this.serverless.getProvider('aws').getStage()}-authorizer`,
+      resources: service.resources.Resources,
+    }).catch((error) => this.fail(error.code === 'EADDRINUSE' ? `port ${port} is already in use; stop what uses it or set PORT` : error.message));
+
+    const dynalite = require('dynalite')({ path: path.join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise((resolve, reject) => dynalite.once('error', reject).listen(0, '127.0.0.1', resolve));
+    this.dynalite = dynalite;
+    env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${dynalite.address().port}`;
+    await createTables(env.DYNAMODB_ENDPOINT, service.resources.Resources);
+    this.log.notice?.(`Local API on http://localhost:${port} (DynamoDB data in ${path.relative(serviceDir, dataDir) || '.'})`);
+  }
+
+  async localSigningKeys(serviceDir, dataDir, alg) {
+    const file = path.join(dataDir, `signing-keys.${alg}.json`);
+    if (!fs.existsSync(file)) {
+      const { generateSigningJwk } = loadTs(path.join(serviceDir, 'lib/keys.ts'));
+      const jwk = await generateSigningJwk(alg);
+      fs.writeFileSync(file, JSON.stringify({ keys: [jwk] }), { mode: 0o600 });
+    }
+    return fs.readFileSync(file, 'utf8');
+  }
+
+  async stop() {
+    await Promise.all([
+      this.gateway && new Promise((resolve) => this.gateway.close(resolve)),
+      this.dynalite && new Promise((resolve) => this.dynalite.close(resolve)),
+    ]);
+  }
+}
+
+module.exports = LocalGatewayPlugin;
