@@ -18,7 +18,7 @@ export function makeListSessionsHandler(deps: () => Promise<AppDeps>) {
         expiresAt: iso(session.expiresAt),
         current: session.id === who.sid,
       }));
-      return json(200, { sessions }, { 'Cache-Control': 'no-store' });
+      return json(200, { sessions });
     } catch (error) {
       return errorResponse(error);
     }

@@ -23,10 +23,10 @@ export interface HttpResponse {
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff' };
-const JSON_HEADERS = { ...BASE_HEADERS, 'Content-Type': 'application/json' };
-/** RFC 6749 §5.1: responses that carry tokens must never be cached. */
+/** RFC 6749 §5.1 for token responses, and the safe default for every other answer about a user. */
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff', ...NO_STORE };
+const JSON_HEADERS = { ...BASE_HEADERS, 'Content-Type': 'application/json' };
 
 /** Looks a header up case-insensitively, as HTTP requires and API Gateway does not. */
 export function header(event: HttpEvent, name: string): string | undefined {
@@ -92,8 +92,15 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** A JSON answer that shared caches may keep for `maxAge` seconds (public metadata only). */
+export function publicJson(body: unknown, maxAge: number): HttpResponse {
+  const response = json(200, body, { 'Cache-Control': `public, max-age=${maxAge}` });
+  delete response.headers.Pragma;
+  return response;
+}
+
 export function noContent(): HttpResponse {
-  return { statusCode: 204, headers: { ...BASE_HEADERS, ...NO_STORE }, body: '' };
+  return { statusCode: 204, headers: { ...BASE_HEADERS }, body: '' };
 }
 
 export interface IssuedTokens {
@@ -103,19 +110,15 @@ export interface IssuedTokens {
   scope: string;
 }
 
-/** The RFC 6749 §5.1 token response. */
+/** The RFC 6749 §5.1 token response (no-store, as every JSON answer here). */
 export function tokenResponse(statusCode: number, tokens: IssuedTokens): HttpResponse {
-  return json(
-    statusCode,
-    {
-      token_type: 'Bearer',
-      access_token: tokens.accessToken,
-      expires_in: tokens.expiresIn,
-      refresh_token: tokens.refreshToken,
-      scope: tokens.scope,
-    },
-    NO_STORE,
-  );
+  return json(statusCode, {
+    token_type: 'Bearer',
+    access_token: tokens.accessToken,
+    expires_in: tokens.expiresIn,
+    refresh_token: tokens.refreshToken,
+    scope: tokens.scope,
+  });
 }
 
 /**
@@ -130,10 +133,7 @@ export function errorResponse(error: unknown): HttpResponse {
   const description = known && (known.expose || known.code === 'temporarily_unavailable')
     ? known.message
     : 'The server could not complete the request.';
-  return json(failure.status, { code: failure.status, error: failure.code, error_description: description }, {
-    ...NO_STORE,
-    ...failure.headers,
-  });
+  return json(failure.status, { code: failure.status, error: failure.code, error_description: description }, failure.headers);
 }
 
 /** What the authorizer passed to a protected route, from a REST (v1) or HTTP API (v2) event. */
