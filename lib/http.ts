@@ -57,11 +57,14 @@ function tooLarge(): AuthError {
 
 /** Parses a JSON object body; anything else is a 4xx with the contract's error body. */
 export function parseJsonBody(event: HttpEvent): Record<string, unknown> {
-  const type = mediaType(event);
-  if (type !== 'application/json') {
+  if (mediaType(event) !== 'application/json') {
     throw new AuthError('invalid_request', 'The request body must be application/json.', { status: 415 });
   }
-  const text = bodyText(event);
+  return parseJsonObject(bodyText(event));
+}
+
+/** JSON text that must hold an object; what it holds is still `unknown` to the caller's guards. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -146,8 +149,9 @@ export interface Caller {
 
 export function caller(event: HttpEvent): Caller {
   const authorizer = event.requestContext?.authorizer ?? {};
-  // HTTP API simple responses nest the context under "lambda".
-  const context = (typeof authorizer.lambda === 'object' && authorizer.lambda !== null ? authorizer.lambda : authorizer) as Record<string, unknown>;
+  // HTTP API Lambda authorizers nest the context under "lambda", its native JWT authorizer under "jwt.claims".
+  const nested = (value: unknown) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined);
+  const context = nested(authorizer.lambda) ?? nested(nested(authorizer.jwt)?.claims) ?? authorizer;
   const { sub, scope, sid, client_id: clientId } = context;
   if (typeof sub !== 'string' || typeof scope !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string') {
     // Only reachable if a route is deployed without the authorizer: a server fault, not the client's.

@@ -33,7 +33,11 @@ class LocalGatewayPlugin {
     this.log = log || console;
     this.started = false;
     const start = () => this.start();
-    this.hooks = { 'before:offline:start': start, 'before:offline:start:init': start, 'offline:start:end': () => this.stop() };
+    this.hooks = {
+      'before:offline:start': start,
+      'before:offline:start:init': start,
+      'offline:start:end': () => this.stop(),
+    };
   }
 
   fail(message) {

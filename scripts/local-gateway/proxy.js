@@ -1,5 +1,6 @@
 'use strict';
 const http = require('node:http');
+const net = require('node:net');
 const { renderGatewayResponse, responseTypeFor } = require('./gateway-responses');
 
 /** serverless-offline's own refusal bodies (hapi Boom), which no handler of ours ever sends. */
@@ -48,14 +49,32 @@ async function authorizerOutcome({ lambdaPort, authorizerName }, method, url, au
   return { result: payload };
 }
 
+/** Resolves once something accepts connections on the port (serverless-offline, once it has started). */
+function untilListening(port) {
+  return new Promise((resolve) => {
+    const attempt = () => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => setTimeout(attempt, 100).unref());
+    };
+    attempt();
+  });
+}
+
 /**
  * The local front door on `port`: forwards everything to serverless-offline and, where offline answers an
  * authorizer refusal with its own body, answers as API Gateway would, from the serverless.yml resources.
  */
 function startGateway(options) {
   const { port, upstreamPort, resources } = options;
+  // The port is claimed before serverless-offline starts; requests that come early wait for it.
+  const ready = untilListening(upstreamPort);
   const server = http.createServer(async (req, res) => {
     try {
+      await ready;
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
       const upstream = await request(

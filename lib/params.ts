@@ -1,0 +1,54 @@
+import { AuthError } from './errors';
+import { bodyText, mediaType, parseJsonObject, type HttpEvent } from './http';
+
+/**
+ * The parameters of an OAuth request (RFC 6749 §3.2, RFC 7009 §2.1): `application/x-www-form-urlencoded`
+ * as the RFCs say, or a flat JSON object of strings. A parameter sent twice is `invalid_request`; one sent
+ * empty counts as omitted (RFC 6749 §3.1).
+ */
+export function parseOAuthParams(event: HttpEvent): Record<string, string> {
+  const type = mediaType(event);
+  if (type === 'application/x-www-form-urlencoded') return formParams(bodyText(event));
+  if (type === 'application/json') return jsonParams(bodyText(event));
+  throw new AuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded or application/json.', {
+    status: 415,
+  });
+}
+
+function formParams(text: string): Record<string, string> {
+  const params: Record<string, string> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (name in params) throw new AuthError('invalid_request', `The "${shortName(name)}" parameter is repeated.`);
+    params[name] = value;
+  }
+  return withoutEmpty(params);
+}
+
+function jsonParams(text: string): Record<string, string> {
+  const params: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(parseJsonObject(text))) {
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'string') throw new AuthError('invalid_request', `The "${shortName(name)}" parameter must be a string.`);
+    params[name] = value;
+  }
+  return withoutEmpty(params);
+}
+
+function withoutEmpty(params: Record<string, string>): Record<string, string> {
+  for (const name of Object.keys(params)) if (params[name] === '') delete params[name];
+  return params;
+}
+
+/** Parameter names are echoed in errors: keep them short and printable. */
+function shortName(name: string): string {
+  const printable = name.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
+}
+
+/** RFC 6749 Appendix A.1: client_id is VSCHAR (printable ASCII); kept short so it stays a small claim. */
+export function clientIdParam(params: Record<string, string>): string | undefined {
+  const clientId = params.client_id;
+  if (clientId === undefined) return undefined;
+  if (!/^[\x20-\x7e]{1,128}$/.test(clientId)) throw new AuthError('invalid_request', 'The "client_id" parameter is malformed.');
+  return clientId;
+}
