@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { discoveryDocument } from '../lib/discovery';
 import { errorResponse, publicJson, type HttpResponse } from '../lib/http';
 import { verifierDeps, type VerifierDeps } from '../lib/verifier-deps';
@@ -14,4 +15,4 @@ export function makeDiscoveryHandler(deps: () => Promise<VerifierDeps>) {
   };
 }
 
-export const handler = makeDiscoveryHandler(verifierDeps);
+export const handler = corsHandler(makeDiscoveryHandler(verifierDeps));

@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { errorResponse, publicJson, type HttpResponse } from '../lib/http';
 import { verifierDeps, type VerifierDeps } from '../lib/verifier-deps';
 
@@ -16,4 +17,4 @@ export function makeJwksHandler(deps: () => Promise<VerifierDeps>) {
   };
 }
 
-export const handler = makeJwksHandler(verifierDeps);
+export const handler = corsHandler(makeJwksHandler(verifierDeps));

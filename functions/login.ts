@@ -1,5 +1,6 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
-import { errorResponse, optionalString, parseJsonBody, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
+import { errorResponse, optionalString, parseJsonBody, sourceIp, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
 
 /** POST /auth/login {username, password, scope?}: 200 and a new session's tokens. */
 export function makeLoginHandler(deps: () => Promise<AppDeps>) {
@@ -7,7 +8,12 @@ export function makeLoginHandler(deps: () => Promise<AppDeps>) {
     try {
       const body = parseJsonBody(event);
       const { auth } = await deps();
-      const tokens = await auth.login({ username: body.username, password: body.password, scope: optionalString(body, 'scope') });
+      const tokens = await auth.login({
+        username: body.username,
+        password: body.password,
+        scope: optionalString(body, 'scope'),
+        sourceIp: sourceIp(event),
+      });
       return tokenResponse(200, tokens);
     } catch (error) {
       return errorResponse(error);
@@ -15,4 +21,4 @@ export function makeLoginHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeLoginHandler(appDeps);
+export const handler = corsHandler(makeLoginHandler(appDeps));

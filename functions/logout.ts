@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { bearerToken, missingToken, refusedToken } from '../lib/bearer';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
@@ -31,4 +32,4 @@ export function makeLogoutHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeLogoutHandler(appDeps);
+export const handler = corsHandler(makeLogoutHandler(appDeps));

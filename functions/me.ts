@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { caller, errorResponse, json, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -17,4 +18,4 @@ export function makeMeHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeMeHandler(appDeps);
+export const handler = corsHandler(makeMeHandler(appDeps));

@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { caller, errorResponse, noContent, parseJsonBody, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -18,4 +19,4 @@ export function makePasswordHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makePasswordHandler(appDeps);
+export const handler = corsHandler(makePasswordHandler(appDeps));

@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { errorResponse, optionalString, parseJsonBody, requiredString, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
 
@@ -15,4 +16,4 @@ export function makeRefreshHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeRefreshHandler(appDeps);
+export const handler = corsHandler(makeRefreshHandler(appDeps));

@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { errorResponse, json, type HttpEvent, type HttpResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
@@ -23,4 +24,4 @@ export function makeRevokeHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeRevokeHandler(appDeps);
+export const handler = corsHandler(makeRevokeHandler(appDeps));

@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
 import { caller, errorResponse, noContent, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
@@ -23,4 +24,4 @@ export function makeDeleteSessionHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeDeleteSessionHandler(appDeps);
+export const handler = corsHandler(makeDeleteSessionHandler(appDeps));

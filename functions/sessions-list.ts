@@ -1,3 +1,4 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { caller, errorResponse, json, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -25,4 +26,4 @@ export function makeListSessionsHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeListSessionsHandler(appDeps);
+export const handler = corsHandler(makeListSessionsHandler(appDeps));

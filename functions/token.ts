@@ -1,6 +1,7 @@
+import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
-import { errorResponse, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
+import { errorResponse, sourceIp, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
 
 const required = (params: Record<string, string>, name: string) => {
@@ -19,7 +20,7 @@ export function makeTokenHandler(deps: () => Promise<AppDeps>) {
       const { auth } = await deps();
       if (grantType === 'password') {
         const credentials = { username: required(params, 'username'), password: required(params, 'password') };
-        return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId }));
+        return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, sourceIp: sourceIp(event) }));
       }
       if (grantType === 'refresh_token') {
         return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, clientId));
@@ -31,4 +32,4 @@ export function makeTokenHandler(deps: () => Promise<AppDeps>) {
   };
 }
 
-export const handler = makeTokenHandler(appDeps);
+export const handler = corsHandler(makeTokenHandler(appDeps));

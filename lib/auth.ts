@@ -5,6 +5,7 @@ import { hashPassword, needsRehash, normalizePassword, verifyPassword } from './
 import { parseRefreshToken } from './refresh-tokens';
 import { resolveScope } from './scopes';
 import type { Session, SessionStore, SessionSummary } from './sessions';
+import type { LoginGuard } from './throttle';
 import type { AccessClaims, TokenService } from './tokens';
 import { normalizeUsername, type UserStore } from './users';
 
@@ -16,6 +17,7 @@ export interface AuthServiceDeps {
   users: UserStore;
   sessions: SessionStore;
   tokens: TokenService;
+  guard: LoginGuard;
   /** Milliseconds since the epoch. */
   now?: () => number;
 }
@@ -25,12 +27,14 @@ export interface Credentials {
   password: unknown;
   scope?: string;
   clientId?: string;
+  /** The caller's IP, for login throttling. */
+  sourceIp?: string;
 }
 
 const badCredentials = () => new AuthError('invalid_grant', 'The username or password is incorrect.');
 
 /** The service's use cases; handlers parse HTTP, call one of these, and answer. */
-export function createAuthService({ config, users, sessions, tokens, now = Date.now }: AuthServiceDeps) {
+export function createAuthService({ config, users, sessions, tokens, guard, now = Date.now }: AuthServiceDeps) {
   const seconds = () => Math.floor(now() / 1000);
 
   /** Scopes in the order the configuration lists them, unknown ones last. */
@@ -57,8 +61,11 @@ export function createAuthService({ config, users, sessions, tokens, now = Date.
       return issue(started.session, started.refreshToken);
     },
 
-    /** Checks a password and starts a session. Unknown user and wrong password answer alike. */
-    async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID }: Credentials): Promise<IssuedTokens> {
+    /**
+     * Checks a password and starts a session. Unknown user and wrong password answer alike, after the same
+     * hash; repeated failures per username and per IP are throttled (429 with Retry-After).
+     */
+    async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp }: Credentials): Promise<IssuedTokens> {
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
         throw new AuthError('invalid_request', '"username" and "password" are required strings.');
       }
@@ -67,11 +74,17 @@ export function createAuthService({ config, users, sessions, tokens, now = Date.
       try {
         key = normalizeUsername(username).key;
       } catch {
-        key = undefined; // cannot exist; still pay for one hash below
+        key = undefined; // no such user can exist; the IP is still counted and one hash still paid for
       }
-      const user = key === undefined ? undefined : await users.get(key);
+      const state = await guard.read(key, sourceIp);
+      guard.check(state, seconds());
+      const { user } = state;
       const secret = password.normalize('NFKC');
-      if (!(await verifyPassword(user?.passwordHash, secret)) || !user) throw badCredentials();
+      if (!(await verifyPassword(user?.passwordHash, secret)) || !user || key === undefined) {
+        await guard.recordFailure(state, key, sourceIp, seconds());
+        throw badCredentials();
+      }
+      await guard.recordSuccess(state, key);
       if (needsRehash(user.passwordHash)) await users.setPasswordHash(user, await hashPassword(secret));
       const started = await sessions.start(user.sub, clientId, granted.split(' '), seconds());
       return issue(started.session, started.refreshToken);

@@ -21,6 +21,9 @@ export interface Config {
   realm: string;
   usersTable: string;
   sessionsTable: string;
+  attemptsTable: string;
+  /** Browser origins allowed by CORS; empty: none. */
+  corsOrigins: string[];
   region: string;
   /** Set only locally, to reach the embedded DynamoDB. */
   dynamodbEndpoint: string | undefined;
@@ -55,6 +58,21 @@ function url(env: Env, name: string, fallback?: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** A space-separated list of exact origins (scheme://host[:port]), e.g. "https://app.example.com". */
+function origins(env: Env, name: string): string[] {
+  const list = env[name]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) throw new ConfigError(name, `holds "${origin}", which is not an origin like https://app.example.com`);
+  }
+  return list;
+}
+
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 
 /** Reads and validates every setting once; throws a ConfigError naming the first bad variable. */
@@ -87,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     realm: text(env, 'REALM', 'jwt-auth'),
     usersTable: text(env, 'USERS_TABLE'),
     sessionsTable: text(env, 'SESSIONS_TABLE'),
+    attemptsTable: text(env, 'ATTEMPTS_TABLE'),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
     region: text(env, 'AWS_REGION', 'us-east-1'),
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT?.trim() ? url(env, 'DYNAMODB_ENDPOINT') : undefined,
   };
@@ -95,4 +115,11 @@ export function loadConfig(env: Env = process.env): Config {
 /** True inside Lambda (and serverless-offline), where module scope runs at cold start. */
 export function runningInLambda(env: Env = process.env): boolean {
   return Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+}
+
+let loaded: Config | undefined;
+
+/** The process's configuration, loaded once (module-scoped, like the rest of a container's state). */
+export function settings(): Config {
+  return (loaded ??= loadConfig());
 }

@@ -2,6 +2,7 @@ import { createAuthService, type AuthService } from './auth';
 import { createDocumentClient } from './dynamo';
 import { lazy } from './lazy';
 import { createSessionStore } from './sessions';
+import { createLoginGuard } from './throttle';
 import { createUserStore } from './users';
 import { verifierDeps, type VerifierDeps } from './verifier-deps';
 
@@ -26,6 +27,7 @@ export const appDeps = lazy(async (): Promise<AppDeps> => {
       reuseGrace: config.refreshTokenReuseGrace,
     }),
     tokens: verifier.tokens,
+    guard: createLoginGuard(doc, { users: config.usersTable, attempts: config.attemptsTable }),
   });
   return { ...verifier, auth };
 });

@@ -5,13 +5,14 @@ import { temporarilyUnavailable } from './errors';
 
 /**
  * One DynamoDB client per container. Timeouts and retries are bounded so that a request always answers
- * well inside API Gateway's 29 seconds: at most 3 attempts of at most 1 s connect + 2 s response each.
+ * well inside the function's 10 s timeout and API Gateway's 29 s: at most 3 attempts of at most 1 s connect
+ * + 1.5 s response each, with the SDK's sub-second backoff between them.
  */
 export function createDocumentClient(config: Pick<Config, 'region' | 'dynamodbEndpoint'>): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 1500 },
     ...(config.dynamodbEndpoint
       ? { endpoint: config.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),

@@ -1,6 +1,7 @@
 /**
  * One error type for everything a client can be told. Each code is an RFC 6749 / 6750 error code (plus
- * `username_taken` and `not_found`, which OAuth has no word for); the table below holds its default status.
+ * `username_taken` and `not_found`, which OAuth has no word for; `slow_down` is RFC 8628's). The table holds
+ * each code's default status.
  */
 const ERROR_STATUS = {
   invalid_request: 400,
@@ -11,7 +12,7 @@ const ERROR_STATUS = {
   insufficient_scope: 403,
   not_found: 404,
   username_taken: 409,
-  too_many_requests: 429,
+  slow_down: 429,
   server_error: 500,
   temporarily_unavailable: 503,
 } as const;

@@ -37,6 +37,11 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** The caller's address as API Gateway saw it (REST v1 or HTTP API v2). */
+export function sourceIp(event: HttpEvent): string | undefined {
+  return event.requestContext?.identity?.sourceIp ?? event.requestContext?.http?.sourceIp ?? undefined;
+}
+
 /** The media type of the request body, lower case and without parameters. */
 export function mediaType(event: HttpEvent): string | undefined {
   return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;

@@ -1,0 +1,114 @@
+import { BatchGetCommand, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { attempt } from './dynamo';
+import { AuthError, temporarilyUnavailable } from './errors';
+import type { User } from './users';
+
+/**
+ * Login throttling, per username and per source IP: after MAX_FAILURES failures within WINDOW seconds,
+ * each further failure doubles the wait (1 s, 2 s, 4 s …) up to MAX_WAIT. An attacker can delay a
+ * victim's login by at most MAX_WAIT at a time, never lock it for good; a success resets the username.
+ */
+export const THROTTLE = { maxFailures: 5, window: 15 * 60, maxWait: 15 * 60 } as const;
+
+interface Attempts {
+  key: string;
+  failures: number;
+  windowStart: number;
+  lockedUntil: number;
+  /** TTL attribute: clean-up only, reads check the window themselves. */
+  expiresAt: number;
+}
+
+/** What a login needs before it checks a password, read in one request. */
+export interface LoginState {
+  user: User | undefined;
+  attempts: Attempts[];
+}
+
+/** Seconds to wait after `failures` failures in a window (0 below the threshold). */
+export function waitAfter(failures: number): number {
+  if (failures < THROTTLE.maxFailures) return 0;
+  return Math.min(2 ** (failures - THROTTLE.maxFailures), THROTTLE.maxWait);
+}
+
+const attemptKeys = (usernameKey: string | undefined, ip: string | undefined) =>
+  [usernameKey === undefined ? undefined : `user#${usernameKey}`, ip === undefined ? undefined : `ip#${ip}`].filter(
+    (key): key is string => key !== undefined,
+  );
+
+export interface LoginGuard {
+  /** The user (if any) and the attempt counters of the username and the IP, in one BatchGetItem. */
+  read(usernameKey: string | undefined, ip: string | undefined): Promise<LoginState>;
+  /** Throws 429 `slow_down` with Retry-After while either counter is locked. */
+  check(state: LoginState, now: number): void;
+  recordFailure(state: LoginState, usernameKey: string | undefined, ip: string | undefined, now: number): Promise<void>;
+  recordSuccess(state: LoginState, usernameKey: string): Promise<void>;
+}
+
+export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: string; attempts: string }): LoginGuard {
+  async function fail(key: string, previous: Attempts | undefined, now: number) {
+    if (!previous || now - previous.windowStart >= THROTTLE.window) {
+      const fresh: Attempts = { key, failures: 1, windowStart: now, lockedUntil: 0, expiresAt: now + THROTTLE.window };
+      await attempt(() => doc.send(new PutCommand({ TableName: tables.attempts, Item: fresh })));
+      return;
+    }
+    // ADD is atomic: parallel failures are all counted, however they interleave.
+    const counted = await attempt(() =>
+      doc.send(new UpdateCommand({
+        TableName: tables.attempts,
+        Key: { key },
+        UpdateExpression: 'ADD failures :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      })),
+    );
+    const failures = counted ? Number(counted.Attributes?.failures ?? 0) : 0;
+    const wait = waitAfter(failures);
+    if (wait === 0) return;
+    const lockedUntil = now + wait;
+    await attempt(() =>
+      doc.send(new UpdateCommand({
+        TableName: tables.attempts,
+        Key: { key },
+        UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
+        ExpressionAttributeValues: { ':until': lockedUntil, ':expires': Math.max(lockedUntil, previous.windowStart + THROTTLE.window) },
+      })),
+    );
+  }
+
+  return {
+    async read(usernameKey, ip) {
+      const keys = attemptKeys(usernameKey, ip);
+      const requestItems: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> = {};
+      if (usernameKey !== undefined) requestItems[tables.users] = { Keys: [{ username: usernameKey }], ConsistentRead: true };
+      if (keys.length > 0) requestItems[tables.attempts] = { Keys: keys.map((key) => ({ key })), ConsistentRead: true };
+      if (Object.keys(requestItems).length === 0) return { user: undefined, attempts: [] };
+      const result = await attempt(() => doc.send(new BatchGetCommand({ RequestItems: requestItems })));
+      // A throttled batch returns its keys as unprocessed; SDK retries are spent by then: say 503.
+      if (!result || Object.keys(result.UnprocessedKeys ?? {}).length > 0) throw temporarilyUnavailable(new Error('unprocessed keys'));
+      return {
+        user: result.Responses?.[tables.users]?.[0] as User | undefined,
+        attempts: (result.Responses?.[tables.attempts] ?? []) as Attempts[],
+      };
+    },
+
+    check(state, now) {
+      const lockedUntil = Math.max(0, ...state.attempts.map((a) => a.lockedUntil));
+      if (lockedUntil > now) {
+        const wait = lockedUntil - now;
+        throw new AuthError('slow_down', `Too many failed logins; retry in ${wait} seconds.`, { headers: { 'Retry-After': String(wait) } });
+      }
+    },
+
+    async recordFailure(state, usernameKey, ip, now) {
+      const byKey = new Map(state.attempts.map((a) => [a.key, a]));
+      await Promise.all(attemptKeys(usernameKey, ip).map((key) => fail(key, byKey.get(key), now)));
+    },
+
+    async recordSuccess(state, usernameKey) {
+      const key = `user#${usernameKey}`;
+      if (!state.attempts.some((a) => a.key === key)) return;
+      await attempt(() => doc.send(new DeleteCommand({ TableName: tables.attempts, Key: { key } })));
+    },
+  };
+}
