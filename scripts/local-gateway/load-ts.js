@@ -11,6 +11,8 @@ function loadTs(file) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // Packages stay where they are: native ones (argon2) cannot be bundled, and nothing gains by it.
+    packages: 'external',
     logLevel: 'silent',
   });
   const loaded = new Module(file, module);
