@@ -44,8 +44,9 @@ function authorizationHeader(event: AuthorizerEvent): string | undefined {
  * the authorizer, so a policy naming only the one methodArn would make other routes answer 403.
  */
 export function wholeApi(arn: string): string {
-  const [prefix, apiId, stage] = arn.split('/');
-  return `${prefix}/${apiId}/${stage}/*`;
+  // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{method}/{path…}
+  const [api, stage] = arn.split('/');
+  return `${api}/${stage}/*`;
 }
 
 /**

@@ -1,0 +1,164 @@
+import { performance } from 'node:perf_hooks';
+import { hash } from '@node-rs/argon2';
+import { hashPassword, needsRehash, normalizePassword, verifyPassword } from '../../lib/passwords';
+
+const PASSWORD = 'correct horse battery staple';
+
+async function fastestOf(runs: number, work: () => Promise<unknown>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i += 1) {
+    const start = performance.now();
+    await work();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
+function normalize(value: unknown): Promise<string> {
+  return Promise.resolve().then(() => normalizePassword(value));
+}
+
+describe('hashPassword', () => {
+  it('records argon2id with m=19456, t=2, p=1 in a PHC string', async () => {
+    const stored = await hashPassword(PASSWORD);
+
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+  });
+
+  it('salts: the same password hashes differently twice', async () => {
+    const first = await hashPassword(PASSWORD);
+    const second = await hashPassword(PASSWORD);
+
+    expect(first).not.toBe(second);
+  });
+});
+
+describe('verifyPassword', () => {
+  let stored: string;
+  beforeAll(async () => {
+    stored = await hashPassword(PASSWORD);
+  });
+
+  it('is true for the right password', async () => {
+    const ok = await verifyPassword(stored, PASSWORD);
+
+    expect(ok).toBe(true);
+  });
+
+  it.each(['correct horse battery stapl', 'Correct horse battery staple', `${PASSWORD} `, ''])('is false for "%s"', async (attempt) => {
+    const ok = await verifyPassword(stored, attempt);
+
+    expect(ok).toBe(false);
+  });
+
+  it('is false for a malformed stored hash, without throwing', async () => {
+    const ok = await verifyPassword('$argon2id$garbage', PASSWORD);
+
+    expect(ok).toBe(false);
+  });
+
+  it('is false for an unknown user (no stored hash)', async () => {
+    const ok = await verifyPassword(undefined, PASSWORD);
+
+    expect(ok).toBe(false);
+  });
+
+  it('still runs a full verification for an unknown user, so timing does not tell users apart', async () => {
+    await verifyPassword(undefined, PASSWORD); // builds the dummy hash once
+
+    const known = await fastestOf(3, () => verifyPassword(stored, 'wrong password'));
+    const unknown = await fastestOf(3, () => verifyPassword(undefined, 'wrong password'));
+
+    // An argon2id check at these parameters takes milliseconds; skipping it takes microseconds.
+    expect(unknown).toBeGreaterThan(known / 4);
+  });
+});
+
+describe('needsRehash', () => {
+  it('is false for a hash made with the current parameters', async () => {
+    const stored = await hashPassword(PASSWORD);
+
+    const stale = needsRehash(stored);
+
+    expect(stale).toBe(false);
+  });
+
+  it.each([
+    ['a smaller memory cost', { memoryCost: 8192, timeCost: 2, parallelism: 1 }],
+    ['a larger memory cost', { memoryCost: 47104, timeCost: 1, parallelism: 1 }],
+    ['another time cost', { memoryCost: 19456, timeCost: 3, parallelism: 1 }],
+    ['another parallelism', { memoryCost: 19456, timeCost: 2, parallelism: 2 }],
+    ['argon2i', { memoryCost: 19456, timeCost: 2, parallelism: 1, algorithm: 1 as const }],
+  ])('is true for a hash made with %s', async (_what, options) => {
+    const stored = await hash(PASSWORD, options);
+
+    const stale = needsRehash(stored);
+
+    expect(stale).toBe(true);
+  });
+
+  it('is true for something that is not a PHC string', () => {
+    const stale = needsRehash('$2b$10$abcdefghijklmnopqrstuv');
+
+    expect(stale).toBe(true);
+  });
+});
+
+describe('normalizePassword', () => {
+  it('accepts 8 characters', () => {
+    const normalized = normalizePassword('12345678');
+
+    expect(normalized).toBe('12345678');
+  });
+
+  it('accepts 256 characters', () => {
+    const normalized = normalizePassword('a'.repeat(256));
+
+    expect(normalized).toHaveLength(256);
+  });
+
+  it.each([
+    ['7 characters', '1234567'],
+    ['257 characters', 'a'.repeat(257)],
+    ['an empty string', ''],
+  ])('rejects %s with invalid_request', async (_what, value) => {
+    await expect(normalize(value)).rejects.toMatchObject({ name: 'AuthError', code: 'invalid_request', status: 400 });
+  });
+
+  it.each([
+    ['a number', 12345678],
+    ['null', null],
+    ['undefined', undefined],
+    ['an array', ['12345678']],
+  ])('rejects %s with invalid_request', async (_what, value) => {
+    await expect(normalize(value)).rejects.toMatchObject({ name: 'AuthError', code: 'invalid_request', status: 400 });
+  });
+
+  it('applies NFKC: full-width letters and a ligature become ASCII', () => {
+    const normalized = normalizePassword('ｐａｓｓｗｏｒｄ ﬁve');
+
+    expect(normalized).toBe('password five');
+  });
+
+  it('applies NFKC: composed and decomposed accents give the same password', () => {
+    const composed = normalizePassword('caf\u00e9 au lait');
+    const decomposed = normalizePassword('cafe\u0301 au lait');
+
+    expect(decomposed).toBe(composed);
+  });
+
+  it('counts code points, not UTF-16 units: 8 emoji are 8 characters, 7 are too few', async () => {
+    const eight = '😀'.repeat(8);
+
+    const normalized = normalizePassword(eight);
+
+    expect(normalized).toBe(eight);
+    await expect(normalize('😀'.repeat(7))).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('checks the length after normalization: 4 ligatures "ﬃ" make 12 characters', () => {
+    const normalized = normalizePassword('ﬃﬃﬃﬃ');
+
+    expect(normalized).toBe('ffiffiffiffi');
+  });
+});
