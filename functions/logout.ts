@@ -1,5 +1,5 @@
 import { corsHandler } from '../lib/cors';
-import { bearerToken, missingToken, refusedToken } from '../lib/bearer';
+import { bearerToken, challengeInvalidToken, missingToken } from '../lib/bearer';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
 import { errorResponse, header, noContent, parseJsonBody, requiredString, type HttpEvent, type HttpResponse } from '../lib/http';
@@ -16,9 +16,7 @@ export function makeLogoutHandler(deps: () => Promise<AppDeps>) {
       if (body.all === true) {
         const token = bearerToken(header(event, 'authorization'));
         if (token === undefined) throw missingToken(config.realm);
-        const claims = await auth.authenticate(token).catch((error: AuthError) => {
-          throw error instanceof AuthError ? refusedToken(config.realm, error) : error;
-        });
+        const claims = await auth.authenticate(token).catch(challengeInvalidToken(config.realm));
         await auth.logoutAll(claims.sub);
       } else if (body.all !== undefined && body.all !== false) {
         throw new AuthError('invalid_request', '"all" must be true or false.');

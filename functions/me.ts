@@ -1,4 +1,5 @@
 import { corsHandler } from '../lib/cors';
+import { challengeInvalidToken } from '../lib/bearer';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { caller, errorResponse, json, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -10,7 +11,7 @@ export function makeMeHandler(deps: () => Promise<AppDeps>) {
       const who = caller(event);
       const { auth, config } = await deps();
       requireScope(who, ROUTE_SCOPES.me, config.realm);
-      const { sub, username } = await auth.profile(who.sub);
+      const { sub, username } = await auth.profile(who.sub).catch(challengeInvalidToken(config.realm));
       return json(200, { sub, username, scope: who.scope });
     } catch (error) {
       return errorResponse(error);

@@ -1,4 +1,5 @@
 import { corsHandler } from '../lib/cors';
+import { challengeInvalidToken } from '../lib/bearer';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { caller, errorResponse, noContent, parseJsonBody, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -11,7 +12,7 @@ export function makePasswordHandler(deps: () => Promise<AppDeps>) {
       const body = parseJsonBody(event);
       const { auth, config } = await deps();
       requireScope(who, ROUTE_SCOPES.password, config.realm);
-      await auth.changePassword(who.sub, who.sid, body.password, body.new_password);
+      await auth.changePassword(who.sub, who.sid, body.password, body.new_password).catch(challengeInvalidToken(config.realm));
       return noContent();
     } catch (error) {
       return errorResponse(error);

@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import { logger } from './log';
 import { AuthError } from './errors';
 import type { IssuedTokens } from './http';
 import { hashPassword, needsRehash, normalizePassword, verifyPassword } from './passwords';
@@ -57,7 +58,11 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
       const secret = normalizePassword(password);
       const granted = resolveScope(scope, config.defaultScopes);
       const user = await users.create(name.key, name.displayName, await hashPassword(secret), seconds());
-      const started = await sessions.start(user.sub, clientId, granted.split(' '), seconds());
+      // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
+      const started = await sessions.start(user.sub, clientId, granted.split(' '), seconds()).catch(async (error: unknown) => {
+        await users.remove(user).catch((cleanup: unknown) => logger.warn('could not take back a registration', cleanup));
+        throw error;
+      });
       return issue(started.session, started.refreshToken);
     },
 

@@ -37,6 +37,16 @@ export function missingToken(realm: string): AuthError {
   return new AuthError('invalid_token', MISSING_TOKEN_DESCRIPTION, { headers: { 'WWW-Authenticate': challenge(realm) } });
 }
 
+/**
+ * For `.catch()` on a protected route's work: an `invalid_token` from deeper down (say, the token's user
+ * is gone) still gets its RFC 6750 challenge.
+ */
+export function challengeInvalidToken(realm: string) {
+  return (error: unknown): never => {
+    throw error instanceof AuthError && error.code === 'invalid_token' && !error.headers['WWW-Authenticate'] ? refusedToken(realm, error) : error;
+  };
+}
+
 /** The 401 or 403 for a bearer token that was presented and refused. */
 export function refusedToken(realm: string, error: AuthError, scope?: string): AuthError {
   return new AuthError(error.code, error.message, {

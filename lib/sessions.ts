@@ -121,8 +121,9 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       const written = await attempt(() =>
         doc.send(new PutCommand({ TableName: table, Item: session, ConditionExpression: 'attribute_not_exists(id)' })),
       );
-      // 128 random bits collide never in practice; if they do, say so rather than overwrite a session.
-      if (!written) throw new AuthError('server_error', 'Session id collision.');
+      // A failed condition is our own write retried by the SDK after a lost response (128 random bits
+      // do not collide); should they ever, say so rather than overwrite a session.
+      if (!written && (await read(session.id))?.tokenHash !== first.hash) throw new AuthError('server_error', 'Session id collision.');
       return { session, refreshToken: first.token };
     },
 
@@ -167,16 +168,18 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     },
 
     async revokeOwned(sid, sub) {
-      const removed = await attempt(() =>
+      if ((await read(sid))?.sub !== sub) return false;
+      // Gone already is fine (a retried delete, or a parallel logout); someone else's is not.
+      await attempt(() =>
         doc.send(new DeleteCommand({
           TableName: table,
           Key: { id: sid },
-          ConditionExpression: '#sub = :sub',
+          ConditionExpression: 'attribute_not_exists(id) OR #sub = :sub',
           ExpressionAttributeNames: { '#sub': 'sub' },
           ExpressionAttributeValues: { ':sub': sub },
         })),
       );
-      return removed !== false;
+      return true;
     },
 
     async list(sub, now) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attempt } from './dynamo';
 import { AuthError } from './errors';
 
@@ -41,6 +41,8 @@ export interface UserStore {
   getBySub(sub: string): Promise<User | undefined>;
   /** Replaces the password hash; `expectedHash` guards against a concurrent change. */
   setPasswordHash(user: User, passwordHash: string, expectedHash?: string): Promise<boolean>;
+  /** Deletes the user, only if the name still belongs to this `sub`. */
+  remove(user: User): Promise<void>;
 }
 
 export function createUserStore(doc: DynamoDBDocumentClient, table: string): UserStore {
@@ -54,7 +56,8 @@ export function createUserStore(doc: DynamoDBDocumentClient, table: string): Use
       const written = await attempt(() =>
         doc.send(new PutCommand({ TableName: table, Item: user, ConditionExpression: 'attribute_not_exists(username)' })),
       );
-      if (!written) throw new AuthError('username_taken', 'That username is already taken.');
+      // A failed condition is either a taken name or our own write, applied before the SDK retried it.
+      if (!written && (await get(key))?.sub !== user.sub) throw new AuthError('username_taken', 'That username is already taken.');
       return user;
     },
 
@@ -87,7 +90,20 @@ export function createUserStore(doc: DynamoDBDocumentClient, table: string): Use
           ExpressionAttributeValues: { ':new': passwordHash, ':old': expectedHash, ':sub': user.sub },
         })),
       );
-      return written !== false;
+      // As in create: a failed condition may be our own write, retried by the SDK after a lost response.
+      return written !== false || (await get(user.username))?.passwordHash === passwordHash;
+    },
+
+    async remove(user) {
+      await attempt(() =>
+        doc.send(new DeleteCommand({
+          TableName: table,
+          Key: { username: user.username },
+          ConditionExpression: '#sub = :sub',
+          ExpressionAttributeNames: { '#sub': 'sub' },
+          ExpressionAttributeValues: { ':sub': user.sub },
+        })),
+      );
     },
   };
 }

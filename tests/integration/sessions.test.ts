@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { parseRefreshToken } from '../../lib/refresh-tokens';
+import type { SessionStore } from '../../lib/sessions';
+import { createTestApp, sha256, strangerRefreshToken, type TestApp } from '../support/app';
+import { startDynalite, type LocalDynamo } from '../support/dynalite';
+
+const IDLE = 1_209_600;
+const ABSOLUTE = 7_776_000;
+const GRACE = 30;
+
+let dynamo: LocalDynamo;
+let app: TestApp;
+let store: SessionStore;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  app = await createTestApp(dynamo);
+  store = app.sessions;
+});
+afterAll(() => dynamo.stop());
+
+const readSession = (id: string) => dynamo.read('SessionsTable', { id });
+const rotate = (token: string, request = {}) => store.rotate(parseRefreshToken(token), app.clock.seconds(), request);
+const start = (sub: string = randomUUID(), scopes = ['profile', 'sessions']) => store.start(sub, 'default', scopes, app.clock.seconds());
+
+describe('starting a session', () => {
+  it('stores the SHA-256 of the refresh token, never the token, with the TTL attribute', async () => {
+    const now = app.clock.seconds();
+
+    const { session, refreshToken } = await start('user-start');
+
+    const item = await readSession(session.id);
+    expect(item).toMatchObject({
+      id: session.id,
+      sub: 'user-start',
+      clientId: 'default',
+      tokenHash: sha256(refreshToken),
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: now + IDLE,
+      absoluteExpiresAt: now + ABSOLUTE,
+      expiresAt: now + IDLE,
+    });
+    expect(item?.scopes).toEqual(new Set(['profile', 'sessions']));
+    expect(JSON.stringify(item, (_key, value: unknown) => (value instanceof Set ? [...value] : value))).not.toContain(refreshToken);
+  });
+
+  it('mints opaque refresh tokens of at least 256 random bits', async () => {
+    const { refreshToken } = await start();
+
+    expect(Buffer.from(refreshToken, 'base64url').length * 8).toBeGreaterThanOrEqual(256);
+    expect(refreshToken.split('.')).toHaveLength(1); // not a JWT
+  });
+});
+
+describe('rotation', () => {
+  it('replaces the current hash with the successor and keeps the presented one as previousHash', async () => {
+    const { session, refreshToken } = await start();
+    app.clock.advance(60);
+
+    const rotated = await rotate(refreshToken);
+
+    expect(rotated.refreshToken).not.toBe(refreshToken);
+    const item = await readSession(session.id);
+    expect(item).toMatchObject({
+      tokenHash: sha256(rotated.refreshToken),
+      previousHash: sha256(refreshToken),
+      rotatedAt: app.clock.seconds(),
+      lastUsedAt: app.clock.seconds(),
+    });
+  });
+
+  it('gives a retry with the previous token inside the grace window the same successor and changes nothing', async () => {
+    const { session, refreshToken } = await start();
+    const first = await rotate(refreshToken);
+    const afterRotation = await readSession(session.id);
+    app.clock.advance(GRACE);
+
+    const retry = await rotate(refreshToken);
+
+    expect(retry.refreshToken).toBe(first.refreshToken);
+    expect(await readSession(session.id)).toEqual(afterRotation);
+  });
+
+  it('treats the previous token after the grace window as theft: the whole session is deleted', async () => {
+    const { session, refreshToken } = await start();
+    const { refreshToken: newest } = await rotate(refreshToken);
+    app.clock.advance(GRACE + 1);
+
+    await expect(rotate(refreshToken)).rejects.toMatchObject({ code: 'invalid_grant', status: 400 });
+
+    expect(await readSession(session.id)).toBeUndefined();
+    await expect(rotate(newest)).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+
+  it('treats a token older than the previous one as theft even inside the grace window', async () => {
+    const { session, refreshToken: first } = await start();
+    const { refreshToken: second } = await rotate(first);
+    await rotate(second);
+
+    await expect(rotate(first)).rejects.toMatchObject({ code: 'invalid_grant' });
+
+    expect(await readSession(session.id)).toBeUndefined();
+  });
+
+  it('never forks the session: 50 parallel rotations of one token all get the same successor', async () => {
+    const { session, refreshToken } = await start();
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => rotate(refreshToken)));
+
+    const successors = new Set(results.map((result) => result.refreshToken));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors] as [string];
+    expect(await readSession(session.id)).toMatchObject({ tokenHash: sha256(successor), previousHash: sha256(refreshToken) });
+    await expect(rotate(successor)).resolves.toMatchObject({ session: { id: session.id } });
+  });
+
+  it('refuses a scope the session was not granted without consuming the token', async () => {
+    const { session, refreshToken } = await start(randomUUID(), ['profile']);
+    const before = await readSession(session.id);
+
+    await expect(rotate(refreshToken, { scopes: ['sessions'] })).rejects.toMatchObject({ code: 'invalid_scope', status: 400 });
+
+    expect(await readSession(session.id)).toEqual(before);
+    await expect(rotate(refreshToken)).resolves.toBeDefined();
+  });
+
+  it('refuses another client id without consuming the token', async () => {
+    const { session, refreshToken } = await start();
+    const before = await readSession(session.id);
+
+    await expect(rotate(refreshToken, { clientId: 'someone-else' })).rejects.toMatchObject({ code: 'invalid_grant' });
+
+    expect(await readSession(session.id)).toEqual(before);
+    await expect(rotate(refreshToken, { clientId: 'default' })).resolves.toBeDefined();
+  });
+
+  it('rejects a well-formed token of no session and touches no other session', async () => {
+    const { session } = await start();
+    const before = await readSession(session.id);
+    const stranger = strangerRefreshToken();
+
+    await expect(rotate(stranger)).rejects.toMatchObject({ code: 'invalid_grant' });
+
+    expect(await readSession(session.id)).toEqual(before);
+  });
+});
+
+describe('expiry', () => {
+  it('ends a session after the idle TTL without a refresh', async () => {
+    const { refreshToken } = await start();
+    app.clock.advance(IDLE);
+
+    await expect(rotate(refreshToken)).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+
+  it('extends the idle deadline at each refresh', async () => {
+    const { session, refreshToken } = await start();
+    app.clock.advance(IDLE - 60);
+
+    const { refreshToken: next } = await rotate(refreshToken);
+
+    expect(await readSession(session.id)).toMatchObject({ idleExpiresAt: app.clock.seconds() + IDLE });
+    app.clock.advance(IDLE - 60);
+    await expect(rotate(next)).resolves.toBeDefined();
+  });
+
+  it('never lets refreshes carry a session past the absolute TTL', async () => {
+    const started = app.clock.seconds();
+    const { session, refreshToken } = await start();
+    let token = refreshToken;
+    while (app.clock.seconds() + IDLE / 2 < started + ABSOLUTE) {
+      app.clock.advance(IDLE / 2);
+      token = (await rotate(token)).refreshToken;
+    }
+    const [listed] = await store.list(session.sub, app.clock.seconds());
+    app.clock.advance(started + ABSOLUTE - app.clock.seconds());
+
+    await expect(rotate(token)).rejects.toMatchObject({ code: 'invalid_grant' });
+
+    expect(listed?.expiresAt).toBe(started + ABSOLUTE);
+  });
+
+  it('lists only live sessions, newest first', async () => {
+    const sub = randomUUID();
+    const old = await start(sub);
+    app.clock.advance(IDLE - 10);
+    const fresh = await start(sub);
+    app.clock.advance(10);
+
+    const listed = await store.list(sub, app.clock.seconds());
+
+    expect(listed.map((session) => session.id)).toEqual([fresh.session.id]);
+    expect(old.session.id).not.toBe(fresh.session.id);
+  });
+});
+
+describe('revocation', () => {
+  it('deletes only a session its owner names', async () => {
+    const { session } = await start('owner');
+
+    const byStranger = await store.revokeOwned(session.id, 'stranger');
+
+    expect(byStranger).toBe(false);
+    expect(await readSession(session.id)).toBeDefined();
+    await expect(store.revokeOwned(session.id, 'owner')).resolves.toBe(true);
+    expect(await readSession(session.id)).toBeUndefined();
+  });
+
+  it('revokes every session of a user but the one kept, and no one else’s', async () => {
+    const sub = randomUUID();
+    const kept = await start(sub);
+    const other = await start(sub);
+    const someoneElse = await start();
+
+    await store.revokeAll(sub, kept.session.id);
+
+    expect(await readSession(kept.session.id)).toBeDefined();
+    expect(await readSession(other.session.id)).toBeUndefined();
+    expect(await readSession(someoneElse.session.id)).toBeDefined();
+  });
+
+  it('ends a session by any of its tokens', async () => {
+    const { session, refreshToken } = await start();
+
+    await store.revokeByToken(parseRefreshToken(refreshToken));
+
+    expect(await readSession(session.id)).toBeUndefined();
+    await expect(rotate(refreshToken)).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+});

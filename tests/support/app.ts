@@ -1,0 +1,158 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { createAuthService, type AuthService } from '../../lib/auth';
+import { loadConfig, type Config } from '../../lib/config';
+import type { AppDeps } from '../../lib/deps';
+import type { HttpEvent, HttpResponse } from '../../lib/http';
+import { generateSigningJwk, loadKeyRing, type KeyRing } from '../../lib/keys';
+import { createSessionStore, type SessionStore } from '../../lib/sessions';
+import { createLoginGuard } from '../../lib/throttle';
+import { createTokenService, type TokenService } from '../../lib/tokens';
+import { createUserStore, type UserStore } from '../../lib/users';
+import fixture from '../fixtures/api-gateway-proxy-event.json';
+import type { LocalDynamo } from './dynalite';
+
+/** A clock the tests move by hand, shared by the auth service and the token service. */
+export interface TestClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Epoch seconds, as the session items store them. */
+  seconds(): number;
+  advance(seconds: number): void;
+}
+
+/** 2030-01-01T00:00:00Z: far from the real clock, so nothing passes by accident of wall time. */
+export const START = Date.UTC(2030, 0, 1);
+
+export function createClock(start = START): TestClock {
+  let current = start;
+  return {
+    now: () => current,
+    seconds: () => Math.floor(current / 1000),
+    advance: (seconds) => {
+      current += seconds * 1000;
+    },
+  };
+}
+
+export interface TestApp {
+  config: Config;
+  keys: KeyRing;
+  tokens: TokenService;
+  auth: AuthService;
+  users: UserStore;
+  sessions: SessionStore;
+  clock: TestClock;
+  /** The handler factories' argument. */
+  deps: () => Promise<AppDeps>;
+}
+
+/**
+ * A real AuthService on the given dynalite: real stores, real ES256 keys, real argon2id, and the injectable
+ * clock. `env` overrides the configuration the way the environment would (e.g. REFRESH_TOKEN_REUSE_GRACE).
+ */
+export async function createTestApp(dynamo: LocalDynamo, env: Record<string, string> = {}, clock = createClock()): Promise<TestApp> {
+  const signingKeys = JSON.stringify({ keys: [await generateSigningJwk('ES256')] });
+  const config = loadConfig({
+    ISSUER: 'https://auth.example.test',
+    SIGNING_KEYS: signingKeys,
+    USERS_TABLE: dynamo.tables.UsersTable,
+    SESSIONS_TABLE: dynamo.tables.SessionsTable,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    ...(dynamo.tables.LoginAttemptsTable ? { ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable } : {}),
+    ...env,
+  });
+  const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
+  const tokens = createTokenService(config, keys, clock.now);
+  const users = createUserStore(dynamo.doc, config.usersTable);
+  const sessions = createSessionStore(dynamo.doc, config.sessionsTable, {
+    idleTtl: config.refreshTokenIdleTtl,
+    absoluteTtl: config.refreshTokenAbsoluteTtl,
+    reuseGrace: config.refreshTokenReuseGrace,
+  });
+  const guard = createLoginGuard(dynamo.doc, { users: config.usersTable, attempts: config.attemptsTable });
+  const auth = createAuthService({ config, users, sessions, tokens, guard, now: clock.now });
+  const appDeps: AppDeps = { config, keys, tokens, auth };
+  return { config, keys, tokens, auth, users, sessions, clock, deps: async () => appDeps };
+}
+
+/** What the authorizer passes a protected route (functions/authorizer.ts): strings only. */
+export interface AuthorizerContext {
+  sub: string;
+  scope: string;
+  sid: string;
+  client_id: string;
+}
+
+export interface EventOptions {
+  /** A JSON body (serialized here), or the raw body text. */
+  body?: unknown;
+  rawBody?: string | null;
+  /** Replaces the fixture's headers when given; `contentType` sets Content-Type on top. */
+  headers?: Record<string, string>;
+  contentType?: string | null;
+  authorizer?: AuthorizerContext;
+  pathParameters?: Record<string, string> | null;
+  httpMethod?: string;
+  path?: string;
+  /** requestContext.identity.sourceIp; the fixture's own address when absent. */
+  sourceIp?: string;
+  isBase64Encoded?: boolean;
+}
+
+type ProxyEvent = Omit<typeof fixture, 'body' | 'requestContext' | 'pathParameters' | 'headers'> & {
+  headers: Record<string, string>;
+  body: string | null;
+  pathParameters: Record<string, string> | null;
+  requestContext: (typeof fixture)['requestContext'] & { authorizer?: Record<string, unknown> };
+};
+
+/** A fresh copy of AWS's documented REST API proxy event, with the request this test needs. */
+export function proxyEvent(options: EventOptions = {}): ProxyEvent & HttpEvent {
+  const event = structuredClone(fixture) as ProxyEvent;
+  if (options.headers) event.headers = { ...options.headers };
+  if (options.contentType === null) {
+    delete event.headers['Content-Type'];
+  } else if (options.contentType !== undefined) {
+    event.headers['Content-Type'] = options.contentType;
+  }
+  event.body = options.rawBody !== undefined ? options.rawBody : JSON.stringify(options.body ?? {});
+  if (options.authorizer) event.requestContext.authorizer = { ...options.authorizer };
+  if (options.pathParameters !== undefined) event.pathParameters = options.pathParameters;
+  if (options.httpMethod) event.httpMethod = event.requestContext.httpMethod = options.httpMethod;
+  if (options.path) event.path = options.path;
+  if (options.sourceIp) event.requestContext.identity.sourceIp = options.sourceIp;
+  if (options.isBase64Encoded !== undefined) event.isBase64Encoded = options.isBase64Encoded;
+  return event;
+}
+
+/** The parsed JSON body of a handler's answer. */
+export function bodyOf(response: HttpResponse): Record<string, unknown> {
+  return JSON.parse(response.body) as Record<string, unknown>;
+}
+
+/** The claims of a token this service issued (its signature is checked elsewhere). */
+export function claimsOf(accessToken: string): { sub: string; sid: string; scope: string; client_id: string } {
+  return decodeJwt(accessToken) as unknown as { sub: string; sid: string; scope: string; client_id: string };
+}
+
+/** The authorizer context a valid access token yields, as functions/authorizer.ts passes it on. */
+export function authorizerFor(accessToken: string): AuthorizerContext {
+  const { sub, scope, sid, client_id } = claimsOf(accessToken);
+  return { sub, scope, sid, client_id };
+}
+
+/** SHA-256, base64url: what the sessions table must hold instead of a refresh token. */
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A username no other test in the file uses. */
+export const uniqueUsername = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A well-formed refresh token (48 bytes, base64url) that belongs to no session. */
+export const strangerRefreshToken = () => randomBytes(48).toString('base64url');
+
+/** A documentation address (RFC 5737) no other test in the file uses, for tests that fail logins on purpose. */
+let addresses = 0;
+export const uniqueSourceIp = () => `198.51.100.${(addresses += 1)}`;
