@@ -18,7 +18,8 @@ const ALGORITHMS: Record<SigningAlg, { kty: string; crv?: string; symmetric: boo
   },
 };
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+/** Private key material, and WebCrypto export members that must not describe a published verification key. */
+const NOT_PUBLIC = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops', 'ext'] as const;
 
 export interface KeyRing {
   alg: SigningAlg;
@@ -32,7 +33,7 @@ export interface KeyRing {
 
 function publicPart(jwk: JWK): JWK {
   const copy: Record<string, unknown> = { ...jwk };
-  for (const member of PRIVATE_MEMBERS) delete copy[member];
+  for (const member of NOT_PUBLIC) delete copy[member];
   return copy as JWK;
 }
 
@@ -79,10 +80,11 @@ export async function loadKeyRing(signingKeys: string, alg: SigningAlg): Promise
     const problem = facts.check?.(jwk);
     if (problem) throw new ConfigError('SIGNING_KEYS', `${where}: ${problem}`);
     const kid = await keyId(jwk, facts.symmetric);
+    if (verification.has(kid)) throw new ConfigError('SIGNING_KEYS', `${where} repeats kid ${kid}`);
     let privateKey: CryptoKey | Uint8Array;
     let verifyKey: CryptoKey | Uint8Array;
     try {
-      privateKey = await importJWK({ ...jwk, alg }, alg);
+      privateKey = await importJWK({ ...jwk, alg, key_ops: undefined, ext: undefined }, alg);
       verifyKey = facts.symmetric ? privateKey : await importJWK({ ...publicPart(jwk), alg }, alg);
     } catch (cause) {
       throw Object.assign(new ConfigError('SIGNING_KEYS', `${where} cannot be imported for ${alg}`), { cause });

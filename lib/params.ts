@@ -24,9 +24,36 @@ function formParams(text: string): Record<string, string> {
   return withoutEmpty(params);
 }
 
+/**
+ * The member names of a JSON object's top level, in order, repeats included (JSON.parse keeps only the
+ * last of a repeated name, which would let a filter in front of us and this service read different values).
+ */
+function topLevelNames(text: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i]; // the text already parsed as JSON, so strings and brackets are well formed
+    if (char === '{' || char === '[') depth += 1;
+    else if (char === '}' || char === ']') depth -= 1;
+    else if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      let next = end + 1;
+      while (' \t\n\r'.includes(text[next] ?? '.')) next += 1;
+      if (depth === 1 && text[next] === ':') names.push(JSON.parse(text.slice(i, end + 1)) as string);
+      i = end;
+    }
+  }
+  return names;
+}
+
 function jsonParams(text: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null);
-  for (const [name, value] of Object.entries(parseJsonObject(text))) {
+  const parsed = parseJsonObject(text);
+  const names = topLevelNames(text);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined) throw new AuthError('invalid_request', `The "${shortName(repeated)}" parameter is repeated.`);
+  for (const [name, value] of Object.entries(parsed)) {
     if (value === null || value === undefined) continue;
     if (typeof value !== 'string') throw new AuthError('invalid_request', `The "${shortName(name)}" parameter must be a string.`);
     params[name] = value;

@@ -37,7 +37,10 @@ async function main() {
   const root = path.resolve(__dirname, '..');
   const keys = loadTs(path.join(root, 'lib/keys.ts'));
   const alg = values.alg || process.env.SIGNING_ALG || 'ES256';
-  const file = values.local ? path.join(root, process.env.DATA_DIR || '.data', `signing-keys.${alg}.json`) : values.file;
+  if (!['ES256', 'RS256', 'EdDSA', 'HS256'].includes(alg)) fail(`unknown algorithm "${alg}"`);
+  // The same place `npm start` uses (scripts/local-gateway/plugin.js).
+  const dataDir = path.resolve(root, process.env.DATA_DIR || '.data');
+  const file = values.local ? path.join(dataDir, `signing-keys.${alg}.json`) : values.file;
 
   const current = () => {
     const text = file ? (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : fail(`${file} does not exist`)) : process.env.SIGNING_KEYS;
