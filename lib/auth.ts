@@ -86,7 +86,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
       const { user } = state;
       const secret = password.normalize('NFKC');
       if (!(await verifyPassword(user?.passwordHash, secret)) || !user || key === undefined) {
-        await guard.recordFailure(state, key, sourceIp, seconds());
+        await guard.recordFailure(key, sourceIp, seconds());
         throw badCredentials();
       }
       await guard.recordSuccess(state, key);
@@ -147,10 +147,11 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
       if (!(await verifyPassword(user.passwordHash, password.normalize('NFKC')))) {
         throw new AuthError('invalid_grant', 'The current password is incorrect.');
       }
+      // Sessions first: if that fails, the password is unchanged and the client's retry does it all.
+      await sessions.revokeAll(sub, currentSid);
       if (!(await users.setPasswordHash(user, await hashPassword(replacement)))) {
         throw new AuthError('invalid_request', 'The password was changed concurrently; try again.', { status: 409 });
       }
-      await sessions.revokeAll(sub, currentSid);
     },
   };
 }

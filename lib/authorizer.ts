@@ -1,4 +1,4 @@
-import { bearerToken, challenge, headerSafe, MISSING_TOKEN_DESCRIPTION } from './bearer';
+import { bearerToken, challenge, headerSafe, isBearerScheme, MISSING_TOKEN_DESCRIPTION } from './bearer';
 import { AuthError } from './errors';
 import type { AccessClaims } from './tokens';
 
@@ -50,18 +50,28 @@ export function wholeApi(arn: string): string {
 }
 
 /**
+ * What a REST authorizer throws for a request without a bearer token: API Gateway then answers with the
+ * UNAUTHORIZED gateway response (a challenge with the realm only, RFC 6750 §3.1), as it does by itself when
+ * the Authorization header is absent.
+ */
+export const UNAUTHORIZED = 'Unauthorized';
+
+/**
  * Decides one authorizer call. A valid token is allowed with its claims as context (strings only); an
- * invalid or missing one is denied with the RFC 6750 error as context, which the gateway responses in
- * serverless.yml render into the contract's 401.
+ * invalid one is denied with the RFC 6750 error as context, which the ACCESS_DENIED gateway response in
+ * serverless.yml renders into the contract's 401. No bearer token at all: see UNAUTHORIZED.
  */
 export async function authorize(
   event: AuthorizerEvent,
   verify: (token: string) => Promise<AccessClaims>,
   realm: string,
 ): Promise<PolicyResult | SimpleResult> {
-  const token = bearerToken(authorizationHeader(event));
+  const header = authorizationHeader(event);
+  const token = bearerToken(header);
   let claims: AccessClaims | undefined;
   let refused: AuthError | undefined; // stays undefined for a request without a token
+  // "Bearer" with a credential that is not even a b64token: a token was sent, and it is no good.
+  if (token === undefined && isBearerScheme(header)) refused = new AuthError('invalid_token', 'The access token is malformed.');
   if (token !== undefined) {
     try {
       claims = await verify(token);
@@ -79,6 +89,7 @@ export async function authorize(
         www_authenticate: challenge(realm, refused),
       };
   if ('version' in event && event.version === '2.0') return { isAuthorized: allowed, context };
+  if (claims === undefined && refused === undefined) throw new Error(UNAUTHORIZED);
   const arn = 'methodArn' in event ? event.methodArn : '';
   return {
     principalId: claims?.sub ?? 'anonymous',

@@ -17,6 +17,11 @@ export function bearerToken(authorization: string | undefined): string | undefin
  * the value safe inside the gateway responses' JSON templates, which cannot escape.
  */
 export const headerSafe = (value: string) => value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+/** True when the header names the Bearer scheme, well formed or not. */
+export function isBearerScheme(authorization: string | undefined): boolean {
+  return authorization !== undefined && /^Bearer(?:[ \t]|$)/i.test(authorization);
+}
+
 const quoted = (value: string) => `"${headerSafe(value)}"`;
 
 /**

@@ -5,14 +5,15 @@ import { temporarilyUnavailable } from './errors';
 
 /**
  * One DynamoDB client per container. Timeouts and retries are bounded so that a request always answers
- * well inside the function's 10 s timeout and API Gateway's 29 s: at most 3 attempts of at most 1 s connect
- * + 1.5 s response each, with the SDK's sub-second backoff between them.
+ * inside the function's 20 s timeout and API Gateway's 29 s: at most 2 attempts of at most 0.5 s connect +
+ * 1.5 s response each, plus the SDK's backoff (up to about 1 s for throttling), so about 5 s a call, and no
+ * handler makes more than three calls in a row.
  */
 export function createDocumentClient(config: Pick<Config, 'region' | 'dynamodbEndpoint'>): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: config.region,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 1500 },
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1500 },
     ...(config.dynamodbEndpoint
       ? { endpoint: config.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),

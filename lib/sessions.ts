@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attempt } from './dynamo';
+import { logger } from './log';
 import { AuthError } from './errors';
 import { mintRefreshToken, openSuccessor, sealSuccessor, type RefreshToken } from './refresh-tokens';
 
@@ -120,7 +121,11 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       };
       const written = await attempt(() =>
         doc.send(new PutCommand({ TableName: table, Item: session, ConditionExpression: 'attribute_not_exists(id)' })),
-      );
+      ).catch(async (error: unknown) => {
+        // The write may have landed with its answer lost: take it back, so no session outlives the failure.
+        await remove(session.id).catch((cleanup: unknown) => logger.warn('could not take back a session', cleanup));
+        throw error;
+      });
       // A failed condition is our own write retried by the SDK after a lost response (128 random bits
       // do not collide); should they ever, say so rather than overwrite a session.
       if (!written && (await read(session.id))?.tokenHash !== first.hash) throw new AuthError('server_error', 'Session id collision.');

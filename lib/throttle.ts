@@ -1,4 +1,4 @@
-import { BatchGetCommand, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attempt } from './dynamo';
 import { AuthError, temporarilyUnavailable } from './errors';
 import type { User } from './users';
@@ -41,18 +41,25 @@ export interface LoginGuard {
   read(usernameKey: string | undefined, ip: string | undefined): Promise<LoginState>;
   /** Throws 429 `slow_down` with Retry-After while either counter is locked. */
   check(state: LoginState, now: number): void;
-  recordFailure(state: LoginState, usernameKey: string | undefined, ip: string | undefined, now: number): Promise<void>;
+  recordFailure(usernameKey: string | undefined, ip: string | undefined, now: number): Promise<void>;
   recordSuccess(state: LoginState, usernameKey: string): Promise<void>;
 }
 
 export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: string; attempts: string }): LoginGuard {
-  async function fail(key: string, previous: Attempts | undefined, now: number) {
-    if (!previous || now - previous.windowStart >= THROTTLE.window) {
-      const fresh: Attempts = { key, failures: 1, windowStart: now, lockedUntil: 0, expiresAt: now + THROTTLE.window };
-      await attempt(() => doc.send(new PutCommand({ TableName: tables.attempts, Item: fresh })));
-      return;
-    }
-    // ADD is atomic: parallel failures are all counted, however they interleave.
+  async function fail(key: string, now: number) {
+    // The first failure of a window starts it, conditionally, so that parallel first failures do not
+    // each start their own: all but one fall through to the atomic ADD below and are counted.
+    const started = await attempt(() =>
+      doc.send(new UpdateCommand({
+        TableName: tables.attempts,
+        Key: { key },
+        UpdateExpression: 'SET failures = :one, windowStart = :now, lockedUntil = :zero, expiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(#key) OR windowStart <= :stale',
+        ExpressionAttributeNames: { '#key': 'key' },
+        ExpressionAttributeValues: { ':one': 1, ':now': now, ':zero': 0, ':expires': now + THROTTLE.window, ':stale': now - THROTTLE.window },
+      })),
+    );
+    if (started) return;
     const counted = await attempt(() =>
       doc.send(new UpdateCommand({
         TableName: tables.attempts,
@@ -62,16 +69,16 @@ export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: s
         ReturnValues: 'ALL_NEW',
       })),
     );
-    const failures = counted ? Number(counted.Attributes?.failures ?? 0) : 0;
-    const wait = waitAfter(failures);
-    if (wait === 0) return;
+    const current = counted ? (counted.Attributes as Attempts | undefined) : undefined;
+    const wait = waitAfter(Number(current?.failures ?? 0));
+    if (!current || wait === 0) return;
     const lockedUntil = now + wait;
     await attempt(() =>
       doc.send(new UpdateCommand({
         TableName: tables.attempts,
         Key: { key },
         UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
-        ExpressionAttributeValues: { ':until': lockedUntil, ':expires': Math.max(lockedUntil, previous.windowStart + THROTTLE.window) },
+        ExpressionAttributeValues: { ':until': lockedUntil, ':expires': Math.max(lockedUntil, current.windowStart + THROTTLE.window) },
       })),
     );
   }
@@ -100,9 +107,8 @@ export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: s
       }
     },
 
-    async recordFailure(state, usernameKey, ip, now) {
-      const byKey = new Map(state.attempts.map((a) => [a.key, a]));
-      await Promise.all(attemptKeys(usernameKey, ip).map((key) => fail(key, byKey.get(key), now)));
+    async recordFailure(usernameKey, ip, now) {
+      await Promise.all(attemptKeys(usernameKey, ip).map((key) => fail(key, now)));
     },
 
     async recordSuccess(state, usernameKey) {
