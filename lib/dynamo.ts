@@ -21,6 +21,17 @@ export function createDocumentClient(config: Pick<Config, 'region' | 'dynamodbEn
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** A query of a table's `bySub` index (users and sessions both have one) for one user's items. */
+export function bySub(table: string, sub: string) {
+  return {
+    TableName: table,
+    IndexName: 'bySub',
+    KeyConditionExpression: '#sub = :sub',
+    ExpressionAttributeNames: { '#sub': 'sub' },
+    ExpressionAttributeValues: { ':sub': sub },
+  };
+}
+
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

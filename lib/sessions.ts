@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { attempt } from './dynamo';
+import { attempt, bySub } from './dynamo';
 import { logger } from './log';
 import { AuthError } from './errors';
 import { mintRefreshToken, openSuccessor, sealSuccessor, type RefreshToken } from './refresh-tokens';
@@ -193,11 +193,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       do {
         const page = await attempt(() =>
           doc.send(new QueryCommand({
-            TableName: table,
-            IndexName: 'bySub',
-            KeyConditionExpression: '#sub = :sub',
-            ExpressionAttributeNames: { '#sub': 'sub' },
-            ExpressionAttributeValues: { ':sub': sub },
+            ...bySub(table, sub),
             ScanIndexForward: false,
             ExclusiveStartKey: startKey,
           })),

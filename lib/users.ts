@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { attempt } from './dynamo';
+import { attempt, bySub } from './dynamo';
 import { AuthError } from './errors';
 
 export const USERNAME_MIN_LENGTH = 3;
@@ -66,14 +66,7 @@ export function createUserStore(doc: DynamoDBDocumentClient, table: string): Use
     async getBySub(sub) {
       // The index is eventually consistent: it finds the key, then a consistent read gets the item.
       const found = await attempt(() =>
-        doc.send(new QueryCommand({
-          TableName: table,
-          IndexName: 'bySub',
-          KeyConditionExpression: '#sub = :sub',
-          ExpressionAttributeNames: { '#sub': 'sub' },
-          ExpressionAttributeValues: { ':sub': sub },
-          Limit: 1,
-        })),
+        doc.send(new QueryCommand({ ...bySub(table, sub), Limit: 1 })),
       );
       const key = found ? (found.Items?.[0]?.username as string | undefined) : undefined;
       return key === undefined ? undefined : get(key);
