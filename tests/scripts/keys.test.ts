@@ -67,7 +67,7 @@ describe('npm run keys -- generate', () => {
 
     const run = await keys(args);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     const set = keysOf(run.stdout);
     expect(set).toHaveLength(1);
     expect(set[0]!.kty).toBe(KTY[alg]);
@@ -81,7 +81,7 @@ describe('npm run keys -- generate', () => {
 
     const run = await keys(args);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(keysOf(run.stdout)[0]).toMatchObject({ kty: 'EC', crv: 'P-256' });
   });
 
@@ -98,7 +98,7 @@ describe('npm run keys -- generate', () => {
 
     const run = await keys(['generate', '--alg', 'ES256', '--file', file]);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(run.stdout).toBe('');
     const set = keysOf(readFileSync(file, 'utf8'));
     expect(set).toHaveLength(1);
@@ -114,7 +114,7 @@ describe('npm run keys -- rotate', () => {
 
     const run = await keys(['rotate', '--alg', alg, '--file', file]);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     const set = keysOf(readFileSync(file, 'utf8'));
     expect(set).toHaveLength(2);
     expect(set[1]).toEqual(old);
@@ -129,7 +129,7 @@ describe('npm run keys -- rotate', () => {
 
     const run = await keys(['rotate'], { SIGNING_KEYS: signingKeysJson(jwks) });
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     const set = keysOf(run.stdout);
     expect(set).toHaveLength(3);
     expect(set.slice(1)).toEqual(jwks);
@@ -175,7 +175,7 @@ describe('npm run keys -- retire', () => {
 
     const run = await keys(['retire', '--file', file, '--kid', retired]);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(keysOf(readFileSync(file, 'utf8'))).toEqual([jwks[0], jwks[2]]);
     expect(run.stderr).not.toContain(retired);
   });
@@ -186,7 +186,7 @@ describe('npm run keys -- retire', () => {
 
     const run = await keys(['retire', '--alg', 'HS256', '--file', file, '--kid', jwks[1]!.kid as string]);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(keysOf(readFileSync(file, 'utf8'))).toEqual([jwks[0]]);
   });
 
@@ -196,7 +196,7 @@ describe('npm run keys -- retire', () => {
 
     const run = await keys(['retire', '--alg', 'EdDSA', '--file', file]);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(keysOf(readFileSync(file, 'utf8'))).toEqual([jwks[0]]);
   });
 
@@ -233,7 +233,7 @@ describe('npm run keys -- show', () => {
 
     const run = await keys(['show', '--alg', 'RS256', '--file', file]);
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     const shown = JSON.parse(run.stdout) as { signing: string; accepted: string[]; jwks: { keys: JWK[] } };
     expect(shown.signing).toBe(kids[0]);
     expect(shown.accepted).toEqual(kids);
@@ -250,7 +250,7 @@ describe('npm run keys -- show', () => {
 
     const run = await keys(['show', '--alg', 'HS256'], { SIGNING_KEYS: signingKeysJson(jwks) });
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(JSON.parse(run.stdout)).toEqual({ signing: jwks[0]!.kid, accepted: [jwks[0]!.kid], jwks: { keys: [] } });
     expect(run.stdout).not.toContain(jwks[0]!.k as string);
   });
@@ -263,7 +263,7 @@ describe('npm run keys -- show', () => {
 
     const run = await keys(['show', '--local'], { DATA_DIR: dataDir });
 
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
     expect(JSON.parse(run.stdout)).toMatchObject({ signing: await kidOf(jwks[0]!) });
   });
 });
