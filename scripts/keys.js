@@ -27,8 +27,22 @@ function fail(message) {
   process.exit(2);
 }
 
+/** ["--kid", "-x"] → ["--kid=-x"] for the options that take a value. */
+function joinValues(args, valueOptions) {
+  const joined = [];
+  for (let i = 0; i < args.length; i += 1) {
+    if (valueOptions.includes(args[i]) && i + 1 < args.length) {
+      joined.push(`${args[i]}=${args[i + 1]}`);
+      i += 1;
+    } else joined.push(args[i]);
+  }
+  return joined;
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
+    // A kid is base64url and may begin with "-", which parseArgs would take for an option: glue values on.
+    args: joinValues(process.argv.slice(2), ['--alg', '--file', '--kid']),
     allowPositionals: true,
     options: { alg: { type: 'string' }, file: { type: 'string' }, local: { type: 'boolean' }, kid: { type: 'string' }, help: { type: 'boolean' } },
   });

@@ -168,6 +168,21 @@ describe('npm run keys -- rotate', () => {
 });
 
 describe('npm run keys -- retire', () => {
+  it('--kid takes a kid that begins with "-" (base64url allows it) as the value, not as an option', async () => {
+    let dashed: JWK | undefined;
+    while (!dashed) {
+      const [candidate] = await signingJwks('ES256');
+      if ((await kidOf(candidate!)).startsWith('-')) dashed = candidate;
+    }
+    const [newest] = await signingJwks('ES256');
+    const file = keyFile([newest!, dashed]);
+
+    const run = await keys(['retire', '--file', file, '--kid', await kidOf(dashed)]);
+
+    expect(run).toMatchObject({ code: 0 }); // on failure, shows the CLI's stderr too
+    expect(keysOf(readFileSync(file, 'utf8'))).toEqual([newest]);
+  });
+
   it('--file --kid removes that key and keeps the others in order', async () => {
     const jwks = await signingJwks('ES256', 3);
     const file = keyFile(jwks);
