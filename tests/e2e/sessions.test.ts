@@ -10,9 +10,10 @@ jest.setTimeout(60_000);
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase';
-const GRACE = 1;
-const IDLE = 4;
-const ABSOLUTE = 8;
+// Seconds, with a margin of about 2 s at every deadline: a loaded 2-core CI machine can be slow to answer.
+const GRACE = 2;
+const IDLE = 6;
+const ABSOLUTE = 12;
 
 let server: OfflineServer;
 
@@ -111,16 +112,16 @@ describe('refresh', () => {
 
   test('each refresh slides the idle deadline, never past REFRESH_TOKEN_ABSOLUTE_TTL', async () => {
     const { tokens } = await register();
-    await sleep(3000);
-    const atThree = await refresh(tokens.refresh_token);
-    await sleep(3000);
-    const atSix = await refresh(atThree.json.refresh_token); // past the first idle deadline (4 s)
-    await sleep((ABSOLUTE - 6) * 1000 + 1300);
+    await sleep(4000);
+    const atFour = await refresh(tokens.refresh_token);
+    await sleep(4000);
+    const atEight = await refresh(atFour.json.refresh_token); // past the first idle deadline (6 s)
+    await sleep((ABSOLUTE - 8) * 1000 + 1300);
 
-    const pastAbsolute = await refresh(atSix.json.refresh_token); // idle deadline 10 s, absolute 8 s
+    const pastAbsolute = await refresh(atEight.json.refresh_token); // idle deadline 14 s, absolute 12 s
 
-    expect(atThree.status).toBe(200);
-    expect(atSix.status).toBe(200);
+    expect(atFour.status).toBe(200);
+    expect(atEight.status).toBe(200);
     expectInvalidGrant(pastAbsolute);
   });
 
