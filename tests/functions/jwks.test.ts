@@ -1,32 +1,18 @@
 import { webcrypto } from 'node:crypto';
-import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK, type JSONWebKeySet } from 'jose';
 import { makeJwksHandler } from '../../functions/jwks';
 import type { SigningAlg } from '../../lib/config';
 import { AuthError } from '../../lib/errors';
 import type { VerifierDeps } from '../../lib/verifier-deps';
 import { bodyOf } from '../support/app';
-import { signingJwks, TEST_AUDIENCE, TEST_GRANT, TEST_ISSUER, testSetup, type TestSetup } from '../support/keys';
+import { expectedKid, requiredPublicMembers, signingJwks, TEST_AUDIENCE, TEST_GRANT, TEST_ISSUER, testSetup, type TestSetup } from '../support/keys';
 
 const ASYMMETRIC: SigningAlg[] = ['ES256', 'RS256', 'EdDSA'];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => ({ config: setup.config, keys: setup.keys, tokens: setup.tokens });
 
-/** The RFC 7638 required members of a public key, picked here rather than by the code under test. */
-function requiredPublicMembers(jwk: JWK): JWK {
-  switch (jwk.kty) {
-    case 'EC':
-      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
-    case 'OKP':
-      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
-    case 'RSA':
-      return { kty: jwk.kty, e: jwk.e, n: jwk.n };
-    default:
-      throw new Error(`no public members for ${jwk.kty}`);
-  }
-}
-
-const thumbprint = (jwk: JWK) => calculateJwkThumbprint(requiredPublicMembers(jwk), 'sha256');
+const thumbprint = expectedKid;
 
 /** What GET /.well-known/jwks.json publishes for a key ring. */
 async function published(setup: TestSetup): Promise<JSONWebKeySet> {

@@ -3,24 +3,10 @@ import { calculateJwkThumbprint, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { SigningAlg } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { loadKeyRing } from '../../lib/keys';
-import { signingJwks, signingKeysJson } from '../support/keys';
+import { requiredPublicMembers, signingJwks, signingKeysJson } from '../support/keys';
 
 const ASYMMETRIC: SigningAlg[] = ['ES256', 'RS256', 'EdDSA'];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
-/** The RFC 7638 required members of a public key, picked here rather than by the code under test. */
-function requiredPublicMembers(jwk: JWK): JWK {
-  switch (jwk.kty) {
-    case 'EC':
-      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
-    case 'OKP':
-      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
-    case 'RSA':
-      return { kty: jwk.kty, e: jwk.e, n: jwk.n };
-    default:
-      throw new Error(`no public members for ${jwk.kty}`);
-  }
-}
 
 function withoutKid(jwk: JWK): JWK {
   const { kid: _kid, ...rest } = jwk;

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { SigningAlg } from '../../lib/config';
 import { loadKeyRing } from '../../lib/keys';
-import { signingJwks, signingKeysJson } from '../support/keys';
+import { expectedKid, signingJwks, signingKeysJson } from '../support/keys';
 
 const ROOT = join(__dirname, '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'keys.js');
@@ -38,14 +38,7 @@ function keys(args: string[], extra: Record<string, string> = {}): Promise<Run> 
 
 const keysOf = (text: string) => (JSON.parse(text) as { keys: JWK[] }).keys;
 
-/** The kid the service gives a key: the RFC 7638 thumbprint, or an HS256 key's own kid. */
-async function kidOf(jwk: JWK): Promise<string> {
-  if (jwk.kty === 'oct') return jwk.kid as string;
-  const required: JWK = jwk.kty === 'EC' ? { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }
-    : jwk.kty === 'OKP' ? { kty: jwk.kty, crv: jwk.crv, x: jwk.x }
-    : { kty: jwk.kty, e: jwk.e, n: jwk.n };
-  return calculateJwkThumbprint(required, 'sha256');
-}
+const kidOf = expectedKid;
 
 let dir: string;
 let files = 0;

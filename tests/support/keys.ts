@@ -1,4 +1,4 @@
-import type { JWK } from 'jose';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { loadConfig, type Config, type SigningAlg } from '../../lib/config';
 import { generateSigningJwk, loadKeyRing, type KeyRing } from '../../lib/keys';
 import { createTokenService, type TokenService } from '../../lib/tokens';
@@ -63,3 +63,22 @@ export async function testSetup(
 
 /** A grant as the login handler would pass it. */
 export const TEST_GRANT = { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-0123456789abcdefghij', clientId: 'jwt-auth-cli' } as const;
+
+/** The members RFC 7638 hashes, and a verifier needs: a public key as a JWKS should publish it. */
+export function requiredPublicMembers(jwk: JWK): JWK {
+  switch (jwk.kty) {
+    case 'EC':
+      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+    case 'OKP':
+      return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
+    case 'RSA':
+      return { kty: jwk.kty, e: jwk.e, n: jwk.n };
+    default:
+      throw new Error(`no public members for ${jwk.kty}`);
+  }
+}
+
+/** The kid the service should give a key, computed here without its code: the RFC 7638 thumbprint, or an HS256 key's own kid. */
+export function expectedKid(jwk: JWK): Promise<string> {
+  return jwk.kty === 'oct' ? Promise.resolve(jwk.kid as string) : calculateJwkThumbprint(requiredPublicMembers(jwk), 'sha256');
+}
