@@ -9,42 +9,19 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { MAXIMUM_RETRY_DELAY, Retry } from '@smithy/core/retry';
 import { parse } from 'yaml';
-import { makeLoginHandler } from '../../functions/login';
-import { makeLogoutHandler } from '../../functions/logout';
-import { makePasswordHandler } from '../../functions/password';
-import { makeRefreshHandler } from '../../functions/refresh';
-import { makeRegisterHandler } from '../../functions/register';
-import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
-import { makeListSessionsHandler } from '../../functions/sessions-list';
 import { createDocumentClient } from '../../lib/dynamo';
 import type { HttpResponse, IssuedTokens } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
+import { authorizerFor, bodyOf, claimsOf, createTestApp, httpHandlers, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
 import { clearFaults, injectFault, sdkErrors, startDynalite, type FaultSpec, type LocalDynamo, type TableId } from '../support/dynalite';
 
 let dynamo: LocalDynamo;
 let app: TestApp;
-let handlers: {
-  register: ReturnType<typeof makeRegisterHandler>;
-  login: ReturnType<typeof makeLoginHandler>;
-  refresh: ReturnType<typeof makeRefreshHandler>;
-  logout: ReturnType<typeof makeLogoutHandler>;
-  list: ReturnType<typeof makeListSessionsHandler>;
-  remove: ReturnType<typeof makeDeleteSessionHandler>;
-  password: ReturnType<typeof makePasswordHandler>;
-};
+let handlers: ReturnType<typeof httpHandlers>;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   app = await createTestApp(dynamo);
-  handlers = {
-    register: makeRegisterHandler(app.deps),
-    login: makeLoginHandler(app.deps),
-    refresh: makeRefreshHandler(app.deps),
-    logout: makeLogoutHandler(app.deps),
-    list: makeListSessionsHandler(app.deps),
-    remove: makeDeleteSessionHandler(app.deps),
-    password: makePasswordHandler(app.deps),
-  };
+  handlers = httpHandlers(app.deps);
 });
 let logged: jest.SpyInstance;
 beforeEach(() => {

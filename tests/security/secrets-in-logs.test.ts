@@ -7,18 +7,8 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { JWK } from 'jose';
-import { makeLoginHandler } from '../../functions/login';
-import { makeLogoutHandler } from '../../functions/logout';
-import { makeMeHandler } from '../../functions/me';
-import { makePasswordHandler } from '../../functions/password';
-import { makeRefreshHandler } from '../../functions/refresh';
-import { makeRegisterHandler } from '../../functions/register';
-import { makeRevokeHandler } from '../../functions/revoke';
-import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
-import { makeListSessionsHandler } from '../../functions/sessions-list';
-import { makeTokenHandler } from '../../functions/token';
 import type { HttpResponse } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
+import { authorizerFor, bodyOf, claimsOf, createTestApp, httpHandlers, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
 import { clearFaults, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
 
 const GRACE = 30;
@@ -28,34 +18,12 @@ const WRONG_PASSWORD = 'guessing wildly here';
 
 let dynamo: LocalDynamo;
 let app: TestApp;
-let routes: {
-  register: ReturnType<typeof makeRegisterHandler>;
-  login: ReturnType<typeof makeLoginHandler>;
-  refresh: ReturnType<typeof makeRefreshHandler>;
-  logout: ReturnType<typeof makeLogoutHandler>;
-  me: ReturnType<typeof makeMeHandler>;
-  list: ReturnType<typeof makeListSessionsHandler>;
-  remove: ReturnType<typeof makeDeleteSessionHandler>;
-  password: ReturnType<typeof makePasswordHandler>;
-  token: ReturnType<typeof makeTokenHandler>;
-  revoke: ReturnType<typeof makeRevokeHandler>;
-};
+let routes: ReturnType<typeof httpHandlers>;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   app = await createTestApp(dynamo, { REFRESH_TOKEN_REUSE_GRACE: String(GRACE) });
-  routes = {
-    register: makeRegisterHandler(app.deps),
-    login: makeLoginHandler(app.deps),
-    refresh: makeRefreshHandler(app.deps),
-    logout: makeLogoutHandler(app.deps),
-    me: makeMeHandler(app.deps),
-    list: makeListSessionsHandler(app.deps),
-    remove: makeDeleteSessionHandler(app.deps),
-    password: makePasswordHandler(app.deps),
-    token: makeTokenHandler(app.deps),
-    revoke: makeRevokeHandler(app.deps),
-  };
+  routes = httpHandlers(app.deps);
 });
 afterAll(() => dynamo.stop());
 

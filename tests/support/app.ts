@@ -1,3 +1,13 @@
+import { makeLoginHandler } from '../../functions/login';
+import { makeLogoutHandler } from '../../functions/logout';
+import { makeMeHandler } from '../../functions/me';
+import { makePasswordHandler } from '../../functions/password';
+import { makeRefreshHandler } from '../../functions/refresh';
+import { makeRegisterHandler } from '../../functions/register';
+import { makeRevokeHandler } from '../../functions/revoke';
+import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
+import { makeListSessionsHandler } from '../../functions/sessions-list';
+import { makeTokenHandler } from '../../functions/token';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { createAuthService, type AuthService } from '../../lib/auth';
@@ -156,3 +166,19 @@ export const strangerRefreshToken = () => randomBytes(48).toString('base64url');
 /** A documentation address (RFC 5737) no other test in the file uses, for tests that fail logins on purpose. */
 let addresses = 0;
 export const uniqueSourceIp = () => `198.51.100.${(addresses += 1)}`;
+
+/** Every HTTP handler of the service, built by its factory on the test app's deps. */
+export function httpHandlers(deps: () => Promise<AppDeps>) {
+  return {
+    register: makeRegisterHandler(deps),
+    login: makeLoginHandler(deps),
+    refresh: makeRefreshHandler(deps),
+    logout: makeLogoutHandler(deps),
+    me: makeMeHandler(deps),
+    list: makeListSessionsHandler(deps),
+    remove: makeDeleteSessionHandler(deps),
+    password: makePasswordHandler(deps),
+    token: makeTokenHandler(deps),
+    revoke: makeRevokeHandler(deps),
+  };
+}
