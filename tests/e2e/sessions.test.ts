@@ -206,6 +206,17 @@ describe('logout', () => {
     expect((await refresh(kept.refresh_token)).status).toBe(200);
   });
 
+  test('leaves the access token working until it expires: access tokens are stateless (README)', async () => {
+    const { tokens } = await register();
+
+    const answer = await server.request('POST', '/auth/logout', { json: { refresh_token: tokens.refresh_token } });
+    const me = await server.request('GET', '/me', { bearer: tokens.access_token });
+
+    expect(answer.status).toBe(204);
+    expectInvalidGrant(await refresh(tokens.refresh_token));
+    expect(me.status).toBe(200);
+  });
+
   test('with an unknown refresh token is still 204', async () => {
     const answer = await server.request('POST', '/auth/logout', { json: { refresh_token: randomBytes(48).toString('base64url') } });
 
