@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { SCOPE_TOKEN } from './scopes';
 
 /** The JWS algorithms this service can sign with; the facts about each live in lib/keys.ts. */
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
@@ -72,8 +73,6 @@ function origins(env: Env, name: string): string[] {
   }
   return list;
 }
-
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 
 /** Reads and validates every setting once; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {

@@ -2,6 +2,9 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, generateSecret, imp
 import type { SigningAlg } from './config';
 import { ConfigError } from './errors';
 
+/** Re-exported for the tooling (`npm run keys`), which loads this module alone. */
+export { SIGNING_ALGORITHMS } from './config';
+
 /** Everything the code must know about one signing algorithm, in one row. */
 const ALGORITHMS: Record<SigningAlg, { kty: string; crv?: string; symmetric: boolean; check?: (jwk: JWK) => string | undefined }> = {
   ES256: { kty: 'EC', crv: 'P-256', symmetric: false },

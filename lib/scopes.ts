@@ -7,7 +7,8 @@ export const ROUTE_SCOPES = {
   password: undefined,
 } as const satisfies Record<string, string | undefined>;
 
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3
+/** RFC 6749 §3.3 scope-token. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * Resolves a requested scope (RFC 6749 §3.3) against what may be granted: absent means all of `allowed`;

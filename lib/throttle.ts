@@ -31,8 +31,9 @@ export function waitAfter(failures: number): number {
   return Math.min(2 ** (failures - THROTTLE.maxFailures), THROTTLE.maxWait);
 }
 
+const userKey = (usernameKey: string) => `user#${usernameKey}`;
 const attemptKeys = (usernameKey: string | undefined, ip: string | undefined) =>
-  [usernameKey === undefined ? undefined : `user#${usernameKey}`, ip === undefined ? undefined : `ip#${ip}`].filter(
+  [usernameKey === undefined ? undefined : userKey(usernameKey), ip === undefined ? undefined : `ip#${ip}`].filter(
     (key): key is string => key !== undefined,
   );
 
@@ -112,7 +113,7 @@ export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: s
     },
 
     async recordSuccess(state, usernameKey) {
-      const key = `user#${usernameKey}`;
+      const key = userKey(usernameKey);
       if (!state.attempts.some((a) => a.key === key)) return;
       await attempt(() => doc.send(new DeleteCommand({ TableName: tables.attempts, Key: { key } })));
     },

@@ -1,4 +1,4 @@
-import { loadConfig, runningInLambda, type Config } from './config';
+import { runningInLambda, settings, type Config } from './config';
 import { lazy } from './lazy';
 import { loadKeyRing, type KeyRing } from './keys';
 import { createTokenService, type TokenService } from './tokens';
@@ -11,10 +11,10 @@ export interface VerifierDeps {
 }
 
 export const verifierDeps = lazy(async (): Promise<VerifierDeps> => {
-  const config = loadConfig();
+  const config = settings();
   const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
   return { config, keys, tokens: createTokenService(config, keys) };
 });
 
 // In Lambda, a bad setting fails the cold start itself, naming the variable.
-if (runningInLambda()) loadConfig();
+if (runningInLambda()) settings();

@@ -51,7 +51,7 @@ async function main() {
   const root = path.resolve(__dirname, '..');
   const keys = loadTs(path.join(root, 'lib/keys.ts'));
   const alg = values.alg || process.env.SIGNING_ALG || 'ES256';
-  if (!['ES256', 'RS256', 'EdDSA', 'HS256'].includes(alg)) fail(`unknown algorithm "${alg}"`);
+  if (!keys.SIGNING_ALGORITHMS.includes(alg)) fail(`unknown algorithm "${alg}"; use one of ${keys.SIGNING_ALGORITHMS.join(', ')}`);
   // The same place `npm start` uses (scripts/local-gateway/plugin.js).
   const dataDir = path.resolve(root, process.env.DATA_DIR || '.data');
   const file = values.local ? path.join(dataDir, `signing-keys.${alg}.json`) : values.file;
