@@ -3,23 +3,10 @@
  * passwords for real users, interleaved, on the real service code and a real (embedded) DynamoDB, and
  * prints both medians and their ratio. Run: npm run bench:login [-- ROUNDS]
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parse } from 'yaml';
-import { createAuthService } from '../lib/auth';
-import { createDocumentClient } from '../lib/dynamo';
 import { AuthError } from '../lib/errors';
-import { generateSigningJwk, loadKeyRing } from '../lib/keys';
-import { createSessionStore } from '../lib/sessions';
-import { createLoginGuard } from '../lib/throttle';
-import { createTokenService } from '../lib/tokens';
-import { createUserStore } from '../lib/users';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createTables } = require('../scripts/local-gateway/tables.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite');
+import { createTestApp } from '../tests/support/app';
+import { startDynalite } from '../tests/support/dynalite';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,26 +16,9 @@ const median = (values: number[]) => {
 
 async function main() {
   const rounds = Number(process.argv[2] ?? 100);
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${server.address().port}`;
-  const resources = parse(readFileSync(path.join(__dirname, '..', 'serverless.yml'), 'utf8')).resources.Resources;
-  const names = { UsersTable: 'bench-users', SessionsTable: 'bench-sessions', LoginAttemptsTable: 'bench-attempts' } as Record<string, string>;
-  for (const [id, resource] of Object.entries<{ Properties: { TableName: string } }>(resources)) {
-    if (names[id]) resource.Properties.TableName = names[id]!;
-  }
-  await createTables(endpoint, resources);
-
-  const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: endpoint });
-  const config = { issuer: 'http://bench', audience: 'http://bench', accessTokenTtl: 900, clockSkew: 0, defaultScopes: ['profile'] };
-  const keys = await loadKeyRing(JSON.stringify({ keys: [await generateSigningJwk('ES256')] }), 'ES256');
-  const auth = createAuthService({
-    config,
-    users: createUserStore(doc, names.UsersTable!),
-    sessions: createSessionStore(doc, names.SessionsTable!, { idleTtl: 3600, absoluteTtl: 7200, reuseGrace: 30 }),
-    tokens: createTokenService(config, keys),
-    guard: createLoginGuard(doc, { users: names.UsersTable!, attempts: names.LoginAttemptsTable! }),
-  });
+  const dynamo = await startDynalite();
+  // The real clock: the throttle's windows must pass as they do in production.
+  const { auth } = await createTestApp(dynamo, {}, { now: Date.now, seconds: () => Math.floor(Date.now() / 1000), advance: () => undefined });
 
   // One real user per round, so no username is ever throttled and both sides do the same work.
   for (let i = 0; i < rounds; i += 1) await auth.register({ username: `user${i}`, password: 'correct horse battery' });
@@ -78,8 +48,7 @@ async function main() {
   console.log(`  unknown user    ${u.toFixed(2)} ms`);
   console.log(`  wrong password  ${w.toFixed(2)} ms`);
   console.log(`  ratio unknown/wrong = ${(u / w).toFixed(3)}`);
-  doc.destroy();
-  await new Promise((resolve) => server.close(resolve));
+  await dynamo.stop();
 }
 
 main().catch((error) => {

@@ -6,10 +6,7 @@ import { verifierDeps, type VerifierDeps } from '../lib/verifier-deps';
  * It verifies the access token with no database call and loads neither the AWS SDK nor any store.
  */
 export function makeAuthorizerHandler(deps: () => Promise<VerifierDeps>) {
-  return async (event: AuthorizerEvent) => {
-    const { tokens, config } = await deps();
-    return authorize(event, tokens.verify, config.realm);
-  };
+  return async (event: AuthorizerEvent) => authorize(event, (await deps()).tokens.verify);
 }
 
 export const handler = makeAuthorizerHandler(verifierDeps);

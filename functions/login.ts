@@ -1,24 +1,18 @@
-import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
-import { errorResponse, optionalString, parseJsonBody, sourceIp, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
+import { optionalString, parseJsonBody, sourceIp, tokenResponse } from '../lib/http';
+import { route } from '../lib/route';
 
 /** POST /auth/login {username, password, scope?}: 200 and a new session's tokens. */
-export function makeLoginHandler(deps: () => Promise<AppDeps>) {
-  return async (event: HttpEvent): Promise<HttpResponse> => {
-    try {
-      const body = parseJsonBody(event);
-      const { auth } = await deps();
-      const tokens = await auth.login({
-        username: body.username,
-        password: body.password,
-        scope: optionalString(body, 'scope'),
-        sourceIp: sourceIp(event),
-      });
-      return tokenResponse(200, tokens);
-    } catch (error) {
-      return errorResponse(error);
-    }
-  };
-}
+export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
+  route(deps, async (event, { auth }) => {
+    const body = parseJsonBody(event);
+    const tokens = await auth.login({
+      username: body.username,
+      password: body.password,
+      scope: optionalString(body, 'scope'),
+      sourceIp: sourceIp(event),
+    });
+    return tokenResponse(200, tokens);
+  });
 
-export const handler = corsHandler(makeLoginHandler(appDeps));
+export const handler = makeLoginHandler(appDeps);

@@ -1,22 +1,13 @@
-import { corsHandler } from '../lib/cors';
-import { challengeInvalidToken } from '../lib/bearer';
 import { appDeps, type AppDeps } from '../lib/deps';
-import { caller, errorResponse, json, requireScope, type HttpEvent, type HttpResponse } from '../lib/http';
+import { json } from '../lib/http';
+import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
 
 /** GET /me, behind the authorizer: who the access token speaks for. */
-export function makeMeHandler(deps: () => Promise<AppDeps>) {
-  return async (event: HttpEvent): Promise<HttpResponse> => {
-    try {
-      const who = caller(event);
-      const { auth, config } = await deps();
-      requireScope(who, ROUTE_SCOPES.me, config.realm);
-      const { sub, username } = await auth.profile(who.sub).catch(challengeInvalidToken(config.realm));
-      return json(200, { sub, username, scope: who.scope });
-    } catch (error) {
-      return errorResponse(error);
-    }
-  };
-}
+export const makeMeHandler = (deps: () => Promise<AppDeps>) =>
+  protectedRoute(ROUTE_SCOPES.me, deps, async (_event, who, { auth }) => {
+    const { sub, username } = await auth.profile(who.sub);
+    return json(200, { sub, username, scope: who.scope });
+  });
 
-export const handler = corsHandler(makeMeHandler(appDeps));
+export const handler = makeMeHandler(appDeps);

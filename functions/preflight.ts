@@ -1,9 +1,9 @@
-import { preflight } from '../lib/cors';
-import { runningInLambda, settings } from '../lib/config';
-import type { HttpEvent, HttpResponse } from '../lib/http';
+import type { HttpResponse } from '../lib/http';
+import { route } from '../lib/route';
+import { verifierDeps, type VerifierDeps } from '../lib/verifier-deps';
 
-/** OPTIONS on every public route: CORS preflight, answered for the configured origins only. */
-// In Lambda, a bad setting fails the cold start itself, naming the variable.
-if (runningInLambda()) settings();
+/** OPTIONS on every public route: CORS preflight; the route wrapper adds the allowances for configured origins. */
+export const makePreflightHandler = (deps: () => Promise<VerifierDeps>) =>
+  route(deps, async (): Promise<HttpResponse> => ({ statusCode: 204, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '' }));
 
-export const handler = async (event: HttpEvent): Promise<HttpResponse> => preflight(event, settings().corsOrigins);
+export const handler = makePreflightHandler(verifierDeps);

@@ -1,19 +1,12 @@
-import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
-import { errorResponse, optionalString, parseJsonBody, requiredString, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
+import { optionalString, parseJsonBody, requiredString, tokenResponse } from '../lib/http';
+import { route } from '../lib/route';
 
 /** POST /auth/refresh {refresh_token, scope?}: 200, a new access token and the rotated refresh token. */
-export function makeRefreshHandler(deps: () => Promise<AppDeps>) {
-  return async (event: HttpEvent): Promise<HttpResponse> => {
-    try {
-      const body = parseJsonBody(event);
-      const refreshToken = requiredString(body, 'refresh_token');
-      const { auth } = await deps();
-      return tokenResponse(200, await auth.refresh(refreshToken, optionalString(body, 'scope')));
-    } catch (error) {
-      return errorResponse(error);
-    }
-  };
-}
+export const makeRefreshHandler = (deps: () => Promise<AppDeps>) =>
+  route(deps, async (event, { auth }) => {
+    const body = parseJsonBody(event);
+    return tokenResponse(200, await auth.refresh(requiredString(body, 'refresh_token'), optionalString(body, 'scope')));
+  });
 
-export const handler = corsHandler(makeRefreshHandler(appDeps));
+export const handler = makeRefreshHandler(appDeps);

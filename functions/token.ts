@@ -1,8 +1,8 @@
-import { corsHandler } from '../lib/cors';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
-import { errorResponse, sourceIp, tokenResponse, type HttpEvent, type HttpResponse } from '../lib/http';
+import { sourceIp, tokenResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
+import { route } from '../lib/route';
 
 const required = (params: Record<string, string>, name: string) => {
   const value = params[name];
@@ -11,25 +11,19 @@ const required = (params: Record<string, string>, name: string) => {
 };
 
 /** POST /oauth/token (RFC 6749 §4.3, §6): the password and refresh_token grants, form or JSON. */
-export function makeTokenHandler(deps: () => Promise<AppDeps>) {
-  return async (event: HttpEvent): Promise<HttpResponse> => {
-    try {
-      const params = parseOAuthParams(event);
-      const clientId = clientIdParam(params);
-      const grantType = required(params, 'grant_type');
-      const { auth } = await deps();
-      if (grantType === 'password') {
-        const credentials = { username: required(params, 'username'), password: required(params, 'password') };
-        return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, sourceIp: sourceIp(event) }));
-      }
-      if (grantType === 'refresh_token') {
-        return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, clientId));
-      }
-      throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use password or refresh_token.');
-    } catch (error) {
-      return errorResponse(error);
+export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
+  route(deps, async (event, { auth }) => {
+    const params = parseOAuthParams(event);
+    const clientId = clientIdParam(params);
+    const grantType = required(params, 'grant_type');
+    if (grantType === 'password') {
+      const credentials = { username: required(params, 'username'), password: required(params, 'password') };
+      return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, sourceIp: sourceIp(event) }));
     }
-  };
-}
+    if (grantType === 'refresh_token') {
+      return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, clientId));
+    }
+    throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use password or refresh_token.');
+  });
 
-export const handler = corsHandler(makeTokenHandler(appDeps));
+export const handler = makeTokenHandler(appDeps);

@@ -1,14 +1,21 @@
 import type { Config } from './config';
 import { logger } from './log';
 import { AuthError } from './errors';
-import type { IssuedTokens } from './http';
-import { hashPassword, needsRehash, normalizePassword, verifyPassword } from './passwords';
+import { hashPassword, needsRehash, validateNewPassword, verifyPassword } from './passwords';
 import { parseRefreshToken } from './refresh-tokens';
 import { resolveScope } from './scopes';
 import type { Session, SessionStore, SessionSummary } from './sessions';
 import type { LoginGuard } from './throttle';
-import type { AccessClaims, TokenService } from './tokens';
+import type { TokenService } from './tokens';
 import { normalizeUsername, type UserStore } from './users';
+
+/** What a successful grant hands the client (the RFC 6749 §5.1 token response's content). */
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  scope: string;
+}
 
 /** The client id recorded when a client names none (public clients, RFC 6749 §2.1). */
 export const DEFAULT_CLIENT_ID = 'default';
@@ -55,7 +62,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
     /** Creates a user and starts their first session. */
     async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID }: Credentials): Promise<IssuedTokens> {
       const name = normalizeUsername(username);
-      const secret = normalizePassword(password);
+      const secret = validateNewPassword(password);
       const granted = resolveScope(scope, config.defaultScopes);
       const user = await users.create(name.key, name.displayName, await hashPassword(secret), seconds());
       // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
@@ -81,16 +88,14 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
       } catch {
         key = undefined; // no such user can exist; the IP is still counted and one hash still paid for
       }
-      const state = await guard.read(key, sourceIp);
+      const [state, user] = await Promise.all([guard.read(key, sourceIp), key === undefined ? undefined : users.get(key)]);
       guard.check(state, seconds());
-      const { user } = state;
-      const secret = password.normalize('NFKC');
-      if (!(await verifyPassword(user?.passwordHash, secret)) || !user || key === undefined) {
+      if (!(await verifyPassword(user?.passwordHash, password)) || !user || key === undefined) {
         await guard.recordFailure(key, sourceIp, seconds());
         throw badCredentials();
       }
       await guard.recordSuccess(state, key);
-      if (needsRehash(user.passwordHash)) await users.setPasswordHash(user, await hashPassword(secret));
+      if (needsRehash(user.passwordHash)) await users.setPasswordHash(user, await hashPassword(password));
       const started = await sessions.start(user.sub, clientId, granted.split(' '), seconds());
       return issue(started.session, started.refreshToken);
     },
@@ -115,11 +120,6 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
       await sessions.revokeByToken(presented);
     },
 
-    /** Verifies a bearer token for the routes that are not behind the authorizer. */
-    authenticate(accessToken: string): Promise<AccessClaims> {
-      return tokens.verify(accessToken);
-    },
-
     async logoutAll(sub: string): Promise<void> {
       await sessions.revokeAll(sub);
     },
@@ -141,10 +141,10 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
     /** Changes the password after checking the current one; every other session of the user ends. */
     async changePassword(sub: string, currentSid: string, password: unknown, newPassword: unknown): Promise<void> {
       if (typeof password !== 'string' || password === '') throw new AuthError('invalid_request', '"password" is required.');
-      const replacement = normalizePassword(newPassword, 'new_password');
+      const replacement = validateNewPassword(newPassword, 'new_password');
       const user = await users.getBySub(sub);
       if (!user) throw new AuthError('invalid_token', 'The access token belongs to no user.');
-      if (!(await verifyPassword(user.passwordHash, password.normalize('NFKC')))) {
+      if (!(await verifyPassword(user.passwordHash, password))) {
         throw new AuthError('invalid_grant', 'The current password is incorrect.');
       }
       // Sessions first: if that fails, the password is unchanged and the client's retry does it all.

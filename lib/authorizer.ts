@@ -1,4 +1,5 @@
-import { bearerToken, challenge, headerSafe, isBearerScheme, MISSING_TOKEN_DESCRIPTION } from './bearer';
+import { bearerToken, headerSafe, isBearerScheme, MISSING_TOKEN_DESCRIPTION } from './bearer';
+import { authorizerContext } from './caller';
 import { AuthError } from './errors';
 import type { AccessClaims } from './tokens';
 
@@ -64,7 +65,6 @@ export const UNAUTHORIZED = 'Unauthorized';
 export async function authorize(
   event: AuthorizerEvent,
   verify: (token: string) => Promise<AccessClaims>,
-  realm: string,
 ): Promise<PolicyResult | SimpleResult> {
   const header = authorizationHeader(event);
   const token = bearerToken(header);
@@ -81,13 +81,10 @@ export async function authorize(
     }
   }
   const allowed = claims !== undefined;
+  // The gateway responses render a refusal's context into the contract's body (serverless.yml).
   const context: Record<string, string> = claims
-    ? { sub: claims.sub, scope: claims.scope, sid: claims.sid, client_id: claims.client_id }
-    : {
-        error: 'invalid_token',
-        error_description: headerSafe(refused?.message ?? MISSING_TOKEN_DESCRIPTION),
-        www_authenticate: challenge(realm, refused),
-      };
+    ? { ...authorizerContext(claims) }
+    : { error: 'invalid_token', error_description: headerSafe(refused?.message ?? MISSING_TOKEN_DESCRIPTION) };
   if ('version' in event && event.version === '2.0') return { isAuthorized: allowed, context };
   if (claims === undefined && refused === undefined) throw new Error(UNAUTHORIZED);
   const arn = 'methodArn' in event ? event.methodArn : '';

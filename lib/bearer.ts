@@ -1,4 +1,4 @@
-import { AuthError } from './errors';
+import type { AuthError } from './errors';
 
 /** RFC 6750 §2.1 b64token, after a case-insensitive "Bearer" and one or more spaces. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -17,6 +17,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
  * the value safe inside the gateway responses' JSON templates, which cannot escape.
  */
 export const headerSafe = (value: string) => value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+
 /** True when the header names the Bearer scheme, well formed or not. */
 export function isBearerScheme(authorization: string | undefined): boolean {
   return authorization !== undefined && /^Bearer(?:[ \t]|$)/i.test(authorization);
@@ -28,35 +29,11 @@ const quoted = (value: string) => `"${headerSafe(value)}"`;
  * The WWW-Authenticate value of RFC 6750 §3: the realm alone for a request without a token, else the
  * error, its description and, for `insufficient_scope`, the scope the route needs.
  */
-export function challenge(realm: string, error?: AuthError, scope?: string): string {
+export function challenge(realm: string, error?: AuthError): string {
   const params = [`realm=${quoted(realm)}`];
-  if (error) params.push(`error=${quoted(error.code)}`, `error_description=${quoted(error.message)}`);
-  if (scope !== undefined) params.push(`scope=${quoted(scope)}`);
+  if (error && !error.anonymous) params.push(`error=${quoted(error.code)}`, `error_description=${quoted(error.message)}`);
+  if (error?.scope !== undefined) params.push(`scope=${quoted(error.scope)}`);
   return `Bearer ${params.join(', ')}`;
 }
 
 export const MISSING_TOKEN_DESCRIPTION = 'The access token is missing.';
-
-/** The 401 for a request that carries no bearer token. */
-export function missingToken(realm: string): AuthError {
-  return new AuthError('invalid_token', MISSING_TOKEN_DESCRIPTION, { headers: { 'WWW-Authenticate': challenge(realm) } });
-}
-
-/**
- * For `.catch()` on a protected route's work: an `invalid_token` from deeper down (say, the token's user
- * is gone) still gets its RFC 6750 challenge.
- */
-export function challengeInvalidToken(realm: string) {
-  return (error: unknown): never => {
-    throw error instanceof AuthError && error.code === 'invalid_token' && !error.headers['WWW-Authenticate'] ? refusedToken(realm, error) : error;
-  };
-}
-
-/** The 401 or 403 for a bearer token that was presented and refused. */
-export function refusedToken(realm: string, error: AuthError, scope?: string): AuthError {
-  return new AuthError(error.code, error.message, {
-    status: error.status,
-    headers: { ...error.headers, 'WWW-Authenticate': challenge(realm, error, scope) },
-    cause: error.cause,
-  });
-}

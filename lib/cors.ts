@@ -1,5 +1,4 @@
-import { header, type HttpEvent, type HttpResponse } from './http';
-import { settings } from './config';
+import { header, method, type HttpEvent, type HttpResponse } from './http';
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type';
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
@@ -7,6 +6,7 @@ const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS';
 /**
  * CORS for the configured origins only: an allowed Origin is echoed (with Vary: Origin, so caches keep
  * answers per origin); any other origin gets no CORS header at all, and the browser refuses the response.
+ * A preflight (OPTIONS) from an allowed origin also learns the methods and headers it may use.
  */
 export function withCors(event: HttpEvent, response: HttpResponse, allowedOrigins: readonly string[]): HttpResponse {
   const origin = header(event, 'origin');
@@ -14,27 +14,11 @@ export function withCors(event: HttpEvent, response: HttpResponse, allowedOrigin
   if (origin !== undefined && allowedOrigins.includes(origin)) {
     headers['Access-Control-Allow-Origin'] = origin;
     headers['Access-Control-Expose-Headers'] = 'WWW-Authenticate, Retry-After';
+    if (method(event) === 'OPTIONS') {
+      headers['Access-Control-Allow-Methods'] = ALLOWED_METHODS;
+      headers['Access-Control-Allow-Headers'] = ALLOWED_HEADERS;
+      headers['Access-Control-Max-Age'] = '600';
+    }
   }
   return { ...response, headers };
-}
-
-/** The answer to a preflight request: 204, with the allowances only for a configured origin. */
-export function preflight(event: HttpEvent, allowedOrigins: readonly string[]): HttpResponse {
-  const response = withCors(event, { statusCode: 204, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '' }, allowedOrigins);
-  if (response.headers['Access-Control-Allow-Origin'] !== undefined) {
-    Object.assign(response.headers, {
-      'Access-Control-Allow-Methods': ALLOWED_METHODS,
-      'Access-Control-Allow-Headers': ALLOWED_HEADERS,
-      'Access-Control-Max-Age': '600',
-    });
-  }
-  return response;
-}
-
-/** Wraps an HTTP handler so that every answer, errors included, carries the CORS headers it may. */
-export function corsHandler<E extends HttpEvent>(
-  inner: (event: E) => Promise<HttpResponse>,
-  allowedOrigins: () => readonly string[] = () => settings().corsOrigins,
-): (event: E) => Promise<HttpResponse> {
-  return async (event) => withCors(event, await inner(event), allowedOrigins());
 }

@@ -32,15 +32,22 @@ export function bySub(table: string, sub: string) {
   };
 }
 
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
+const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /**
- * Runs one DynamoDB call. A failed condition is an answer, returned as `false`; any other SDK error
- * (throttling, timeout, network) becomes the contract's 503. Only the stores call this.
+ * Sends one DynamoDB call that has no condition to fail: any SDK error (throttling, timeout, network)
+ * becomes the contract's 503. Only the stores call this, so only they ever see an SDK error.
  */
-export async function attempt<T>(call: () => Promise<T>): Promise<T | false> {
+export async function send<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw temporarilyUnavailable(error);
+  }
+}
+
+/** Sends a conditional write: `false` when its condition failed, which is an answer; any other error is a 503. */
+export async function sendIfCondition<T>(call: () => Promise<T>): Promise<T | false> {
   try {
     return await call();
   } catch (error) {

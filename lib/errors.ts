@@ -24,6 +24,10 @@ export interface AuthErrorOptions {
   status?: number;
   headers?: Record<string, string>;
   cause?: unknown;
+  /** `insufficient_scope`: the scope the route needs, named in the challenge (RFC 6750 §3). */
+  scope?: string;
+  /** `invalid_token` for a request that carried no token: its challenge names no error (RFC 6750 §3.1). */
+  anonymous?: boolean;
 }
 
 export class AuthError extends Error {
@@ -31,12 +35,16 @@ export class AuthError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly scope: string | undefined;
+  readonly anonymous: boolean;
 
   constructor(code: ErrorCode, description: string, options: AuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? ERROR_STATUS[code];
     this.headers = options.headers ?? {};
+    this.scope = options.scope;
+    this.anonymous = options.anonymous ?? false;
   }
 
   /** Only client errors say what went wrong; a 5xx never exposes its message. */

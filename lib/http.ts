@@ -1,9 +1,10 @@
+import type { IssuedTokens } from './auth';
 import { AuthError } from './errors';
-import { refusedToken } from './bearer';
 import { logger } from './log';
 
 /** The part of an API Gateway proxy event (REST v1 or HTTP API v2) that the handlers read. */
 export interface HttpEvent {
+  httpMethod?: string;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
@@ -11,7 +12,7 @@ export interface HttpEvent {
   requestContext?: {
     authorizer?: Record<string, unknown> | null;
     identity?: { sourceIp?: string } | null;
-    http?: { sourceIp?: string };
+    http?: { sourceIp?: string; method?: string };
   } | null;
 }
 
@@ -35,6 +36,11 @@ export function header(event: HttpEvent, name: string): string | undefined {
     if (key.toLowerCase() === wanted && typeof value === 'string') return value;
   }
   return undefined;
+}
+
+/** The request method, upper case (REST v1 or HTTP API v2). */
+export function method(event: HttpEvent): string | undefined {
+  return (event.httpMethod ?? event.requestContext?.http?.method)?.toUpperCase();
 }
 
 /** The caller's address as API Gateway saw it (REST v1 or HTTP API v2). */
@@ -111,13 +117,6 @@ export function noContent(): HttpResponse {
   return { statusCode: 204, headers: { ...BASE_HEADERS }, body: '' };
 }
 
-export interface IssuedTokens {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  scope: string;
-}
-
 /** The RFC 6749 §5.1 token response (no-store, as every JSON answer here). */
 export function tokenResponse(statusCode: number, tokens: IssuedTokens): HttpResponse {
   return json(statusCode, {
@@ -142,32 +141,4 @@ export function errorResponse(error: unknown): HttpResponse {
     ? known.message
     : 'The server could not complete the request.';
   return json(failure.status, { code: failure.status, error: failure.code, error_description: description }, failure.headers);
-}
-
-/** What the authorizer passed to a protected route, from a REST (v1) or HTTP API (v2) event. */
-export interface Caller {
-  sub: string;
-  scope: string;
-  sid: string;
-  clientId: string;
-}
-
-export function caller(event: HttpEvent): Caller {
-  const authorizer = event.requestContext?.authorizer ?? {};
-  // HTTP API Lambda authorizers nest the context under "lambda", its native JWT authorizer under "jwt.claims".
-  const nested = (value: unknown) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined);
-  const context = nested(authorizer.lambda) ?? nested(nested(authorizer.jwt)?.claims) ?? authorizer;
-  const { sub, scope, sid, client_id: clientId } = context;
-  if (typeof sub !== 'string' || typeof scope !== 'string' || typeof sid !== 'string' || typeof clientId !== 'string') {
-    // Only reachable if a route is deployed without the authorizer: a server fault, not the client's.
-    throw new AuthError('server_error', 'The route is not behind the authorizer.');
-  }
-  return { sub, scope, sid, clientId };
-}
-
-/** A 403 `insufficient_scope` (RFC 6750 §3.1) unless the caller's token carries `needed`. */
-export function requireScope(who: Caller, needed: string | undefined, realm: string): void {
-  if (needed === undefined || who.scope.split(' ').includes(needed)) return;
-  const error = new AuthError('insufficient_scope', `The access token lacks the ${needed} scope.`);
-  throw refusedToken(realm, error, needed);
 }

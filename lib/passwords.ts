@@ -9,19 +9,21 @@ export const PASSWORD_MIN_LENGTH = 8;
 /** Generous for passphrases, small enough that hashing cost stays bounded. */
 export const PASSWORD_MAX_LENGTH = 256;
 
-/** NFKC-normalizes a password (NIST SP 800-63B §5.1.1.2) and checks its length in code points. */
-export function normalizePassword(value: unknown, field = 'password'): string {
+/** NIST SP 800-63B §5.1.1.2: passwords are hashed and compared in NFKC, so every way of typing one matches. */
+const normalized = (password: string) => password.normalize('NFKC');
+
+/** Checks a new password's rules; returns it as typed (hashing normalizes it). */
+export function validateNewPassword(value: unknown, field = 'password'): string {
   if (typeof value !== 'string') throw new AuthError('invalid_request', `"${field}" must be a string.`);
-  const normalized = value.normalize('NFKC');
-  const length = [...normalized].length;
+  const length = [...normalized(value)].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw new AuthError('invalid_request', `"${field}" must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`);
   }
-  return normalized;
+  return value;
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2ID);
+  return hash(normalized(password), ARGON2ID);
 }
 
 /** True when a stored hash was made with parameters other than today's, so login should rehash it. */
@@ -46,7 +48,7 @@ export async function verifyPassword(stored: string | undefined, password: strin
   const target = stored ?? (await dummyHash);
   let matches: boolean;
   try {
-    matches = await verify(target, password);
+    matches = await verify(target, normalized(password));
   } catch {
     matches = false;
   }

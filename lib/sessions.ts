@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { attempt, bySub } from './dynamo';
+import { bySub, send, sendIfCondition } from './dynamo';
 import { logger } from './log';
 import { AuthError } from './errors';
 import { mintRefreshToken, openSuccessor, sealSuccessor, type RefreshToken } from './refresh-tokens';
@@ -83,12 +83,25 @@ export interface SessionStore {
 }
 
 export function createSessionStore(doc: DynamoDBDocumentClient, table: string, policy: SessionPolicy): SessionStore {
-  const remove = (id: string) => attempt(() => doc.send(new DeleteCommand({ TableName: table, Key: { id } })));
+  const remove = (id: string) => send(() => doc.send(new DeleteCommand({ TableName: table, Key: { id } })));
 
-  const read = async (id: string) => {
-    const result = await attempt(() => doc.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true })));
-    return result ? (result.Item as Session | undefined) : undefined;
-  };
+  const read = async (id: string) =>
+    (await send(() => doc.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true })))).Item as Session | undefined;
+
+  async function list(sub: string, now: number): Promise<SessionSummary[]> {
+    const sessions: Session[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await send(() =>
+        doc.send(new QueryCommand({ ...bySub(table, sub), ScanIndexForward: false, ExclusiveStartKey: startKey })),
+      );
+      sessions.push(...((page.Items ?? []) as Session[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return sessions
+      .filter((session) => endOf(session) > now)
+      .map((session) => ({ id: session.id, createdAt: session.createdAt, lastUsedAt: session.lastUsedAt, expiresAt: endOf(session) }));
+  }
 
   /** Why a rotation's condition failed, decided on a consistent read of the item. */
   async function afterFailedRotation(presented: RefreshToken, now: number, request: RotationRequest) {
@@ -119,7 +132,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
         id: first.sid, sub, clientId, scopes: new Set(scopes), createdAt: now, lastUsedAt: now,
         idleExpiresAt, absoluteExpiresAt, expiresAt: idleExpiresAt, tokenHash: first.hash,
       };
-      const written = await attempt(() =>
+      const written = await sendIfCondition(() =>
         doc.send(new PutCommand({ TableName: table, Item: session, ConditionExpression: 'attribute_not_exists(id)' })),
       ).catch(async (error: unknown) => {
         // The write may have landed with its answer lost: take it back, so no session outlives the failure.
@@ -145,7 +158,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
         conditions.push(`contains(scopes, :scope${index})`);
         values[`:scope${index}`] = scope;
       });
-      const updated = await attempt(() =>
+      const updated = await sendIfCondition(() =>
         doc.send(new UpdateCommand({
           TableName: table,
           Key: { id: presented.sid },
@@ -175,7 +188,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     async revokeOwned(sid, sub) {
       if ((await read(sid))?.sub !== sub) return false;
       // Gone already is fine (a retried delete, or a parallel logout); someone else's is not.
-      await attempt(() =>
+      await sendIfCondition(() =>
         doc.send(new DeleteCommand({
           TableName: table,
           Key: { id: sid },
@@ -187,28 +200,10 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       return true;
     },
 
-    async list(sub, now) {
-      const sessions: Session[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await attempt(() =>
-          doc.send(new QueryCommand({
-            ...bySub(table, sub),
-            ScanIndexForward: false,
-            ExclusiveStartKey: startKey,
-          })),
-        );
-        if (!page) break;
-        sessions.push(...((page.Items ?? []) as Session[]));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return sessions
-        .filter((session) => endOf(session) > now)
-        .map((session) => ({ id: session.id, createdAt: session.createdAt, lastUsedAt: session.lastUsedAt, expiresAt: endOf(session) }));
-    },
+    list,
 
     async revokeAll(sub, keep) {
-      const sessions = await this.list(sub, 0);
+      const sessions = await list(sub, 0);
       await Promise.all(sessions.filter((session) => session.id !== keep).map((session) => remove(session.id)));
     },
   };

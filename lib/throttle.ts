@@ -1,7 +1,6 @@
 import { BatchGetCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { attempt } from './dynamo';
+import { send, sendIfCondition } from './dynamo';
 import { AuthError, temporarilyUnavailable } from './errors';
-import type { User } from './users';
 
 /**
  * Login throttling, per username and per source IP: after MAX_FAILURES failures within WINDOW seconds,
@@ -19,9 +18,8 @@ interface Attempts {
   expiresAt: number;
 }
 
-/** What a login needs before it checks a password, read in one request. */
+/** The attempt counters of a username and a source address, as a login found them. */
 export interface LoginState {
-  user: User | undefined;
   attempts: Attempts[];
 }
 
@@ -38,7 +36,7 @@ const attemptKeys = (usernameKey: string | undefined, ip: string | undefined) =>
   );
 
 export interface LoginGuard {
-  /** The user (if any) and the attempt counters of the username and the IP, in one BatchGetItem. */
+  /** The attempt counters of the username and the IP, in one BatchGetItem. */
   read(usernameKey: string | undefined, ip: string | undefined): Promise<LoginState>;
   /** Throws 429 `slow_down` with Retry-After while either counter is locked. */
   check(state: LoginState, now: number): void;
@@ -46,13 +44,13 @@ export interface LoginGuard {
   recordSuccess(state: LoginState, usernameKey: string): Promise<void>;
 }
 
-export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: string; attempts: string }): LoginGuard {
+export function createLoginGuard(doc: DynamoDBDocumentClient, table: string): LoginGuard {
   async function fail(key: string, now: number) {
     // The first failure of a window starts it, conditionally, so that parallel first failures do not
     // each start their own: all but one fall through to the atomic ADD below and are counted.
-    const started = await attempt(() =>
+    const started = await sendIfCondition(() =>
       doc.send(new UpdateCommand({
-        TableName: tables.attempts,
+        TableName: table,
         Key: { key },
         UpdateExpression: 'SET failures = :one, windowStart = :now, lockedUntil = :zero, expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(#key) OR windowStart <= :stale',
@@ -61,22 +59,22 @@ export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: s
       })),
     );
     if (started) return;
-    const counted = await attempt(() =>
+    const counted = await send(() =>
       doc.send(new UpdateCommand({
-        TableName: tables.attempts,
+        TableName: table,
         Key: { key },
         UpdateExpression: 'ADD failures :one',
         ExpressionAttributeValues: { ':one': 1 },
         ReturnValues: 'ALL_NEW',
       })),
     );
-    const current = counted ? (counted.Attributes as Attempts | undefined) : undefined;
+    const current = counted.Attributes as Attempts | undefined;
     const wait = waitAfter(Number(current?.failures ?? 0));
     if (!current || wait === 0) return;
     const lockedUntil = now + wait;
-    await attempt(() =>
+    await send(() =>
       doc.send(new UpdateCommand({
-        TableName: tables.attempts,
+        TableName: table,
         Key: { key },
         UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
         ExpressionAttributeValues: { ':until': lockedUntil, ':expires': Math.max(lockedUntil, current.windowStart + THROTTLE.window) },
@@ -87,17 +85,13 @@ export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: s
   return {
     async read(usernameKey, ip) {
       const keys = attemptKeys(usernameKey, ip);
-      const requestItems: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> = {};
-      if (usernameKey !== undefined) requestItems[tables.users] = { Keys: [{ username: usernameKey }], ConsistentRead: true };
-      if (keys.length > 0) requestItems[tables.attempts] = { Keys: keys.map((key) => ({ key })), ConsistentRead: true };
-      if (Object.keys(requestItems).length === 0) return { user: undefined, attempts: [] };
-      const result = await attempt(() => doc.send(new BatchGetCommand({ RequestItems: requestItems })));
+      if (keys.length === 0) return { attempts: [] };
+      const result = await send(() =>
+        doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys.map((key) => ({ key })), ConsistentRead: true } } })),
+      );
       // A throttled batch returns its keys as unprocessed; SDK retries are spent by then: say 503.
-      if (!result || Object.keys(result.UnprocessedKeys ?? {}).length > 0) throw temporarilyUnavailable(new Error('unprocessed keys'));
-      return {
-        user: result.Responses?.[tables.users]?.[0] as User | undefined,
-        attempts: (result.Responses?.[tables.attempts] ?? []) as Attempts[],
-      };
+      if (Object.keys(result.UnprocessedKeys ?? {}).length > 0) throw temporarilyUnavailable(new Error('unprocessed keys'));
+      return { attempts: (result.Responses?.[table] ?? []) as Attempts[] };
     },
 
     check(state, now) {
@@ -115,7 +109,7 @@ export function createLoginGuard(doc: DynamoDBDocumentClient, tables: { users: s
     async recordSuccess(state, usernameKey) {
       const key = userKey(usernameKey);
       if (!state.attempts.some((a) => a.key === key)) return;
-      await attempt(() => doc.send(new DeleteCommand({ TableName: tables.attempts, Key: { key } })));
+      await send(() => doc.send(new DeleteCommand({ TableName: table, Key: { key } })));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { attempt, bySub } from './dynamo';
+import { bySub, send, sendIfCondition } from './dynamo';
 import { AuthError } from './errors';
 
 export const USERNAME_MIN_LENGTH = 3;
@@ -46,14 +46,12 @@ export interface UserStore {
 }
 
 export function createUserStore(doc: DynamoDBDocumentClient, table: string): UserStore {
-  const get = async (key: string) => {
-    const result = await attempt(() => doc.send(new GetCommand({ TableName: table, Key: { username: key }, ConsistentRead: true })));
-    return result ? (result.Item as User | undefined) : undefined;
-  };
+  const get = async (key: string) =>
+    (await send(() => doc.send(new GetCommand({ TableName: table, Key: { username: key }, ConsistentRead: true })))).Item as User | undefined;
   return {
     async create(key, displayName, passwordHash, now) {
       const user: User = { username: key, displayName, sub: randomUUID(), passwordHash, createdAt: now };
-      const written = await attempt(() =>
+      const written = await sendIfCondition(() =>
         doc.send(new PutCommand({ TableName: table, Item: user, ConditionExpression: 'attribute_not_exists(username)' })),
       );
       // A failed condition is either a taken name or our own write, applied before the SDK retried it.
@@ -65,15 +63,13 @@ export function createUserStore(doc: DynamoDBDocumentClient, table: string): Use
 
     async getBySub(sub) {
       // The index is eventually consistent: it finds the key, then a consistent read gets the item.
-      const found = await attempt(() =>
-        doc.send(new QueryCommand({ ...bySub(table, sub), Limit: 1 })),
-      );
-      const key = found ? (found.Items?.[0]?.username as string | undefined) : undefined;
+      const found = await send(() => doc.send(new QueryCommand({ ...bySub(table, sub), Limit: 1 })));
+      const key = found.Items?.[0]?.username as string | undefined;
       return key === undefined ? undefined : get(key);
     },
 
     async setPasswordHash(user, passwordHash, expectedHash = user.passwordHash) {
-      const written = await attempt(() =>
+      const written = await sendIfCondition(() =>
         doc.send(new UpdateCommand({
           TableName: table,
           Key: { username: user.username },
@@ -88,7 +84,7 @@ export function createUserStore(doc: DynamoDBDocumentClient, table: string): Use
     },
 
     async remove(user) {
-      await attempt(() =>
+      await sendIfCondition(() =>
         doc.send(new DeleteCommand({
           TableName: table,
           Key: { username: user.username },

@@ -73,4 +73,15 @@ function responseTypeFor(outcome) {
   return allowed ? undefined : 'ACCESS_DENIED';
 }
 
-module.exports = { findGatewayResponse, renderGatewayResponse, responseTypeFor };
+/**
+ * What API Gateway answers for an authorizer's outcome: `{ type, response }`, both undefined when the
+ * request is allowed through to the route. The one composition of the two steps above, for `npm start`
+ * and the tests alike.
+ */
+function gatewayResponseFor(resources, outcome) {
+  const type = responseTypeFor(outcome);
+  if (type === undefined) return { type: undefined, response: undefined };
+  return { type, response: renderGatewayResponse(resources, type, (outcome.result && outcome.result.context) || {}) };
+}
+
+module.exports = { findGatewayResponse, renderGatewayResponse, responseTypeFor, gatewayResponseFor };

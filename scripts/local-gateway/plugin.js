@@ -11,21 +11,10 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const net = require('node:net');
 const { loadTs } = require('./load-ts');
 const { createTables } = require('./tables');
 const { startGateway } = require('./proxy');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = require('./ports');
 
 class LocalGatewayPlugin {
   constructor(serverless, _options, { log } = {}) {

@@ -1,7 +1,7 @@
 'use strict';
 const http = require('node:http');
-const net = require('node:net');
-const { renderGatewayResponse, responseTypeFor } = require('./gateway-responses');
+const { untilListening } = require('./ports');
+const { gatewayResponseFor } = require('./gateway-responses');
 
 /** serverless-offline's own refusal bodies (hapi Boom), which no handler of ours ever sends. */
 function isOfflineRefusal(statusCode, body) {
@@ -49,21 +49,6 @@ async function authorizerOutcome({ lambdaPort, authorizerName }, method, url, au
   return { result: payload };
 }
 
-/** Resolves once something accepts connections on the port (serverless-offline, once it has started). */
-function untilListening(port) {
-  return new Promise((resolve) => {
-    const attempt = () => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => setTimeout(attempt, 100).unref());
-    };
-    attempt();
-  });
-}
-
 /**
  * The local front door on `port`: forwards everything to serverless-offline and, where offline answers an
  * authorizer refusal with its own body, answers as API Gateway would, from the serverless.yml resources.
@@ -84,8 +69,7 @@ function startGateway(options) {
       const text = upstream.body.toString('utf8');
       if (isOfflineRefusal(upstream.statusCode, text)) {
         const outcome = await authorizerOutcome(options, req.method, req.url, req.headers.authorization);
-        const type = responseTypeFor(outcome);
-        const rendered = type && renderGatewayResponse(resources, type, (outcome.result && outcome.result.context) || {});
+        const { response: rendered } = gatewayResponseFor(resources, outcome);
         if (rendered) {
           res.writeHead(rendered.statusCode, rendered.headers).end(rendered.body);
           return;

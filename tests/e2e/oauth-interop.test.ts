@@ -1,79 +1,43 @@
 /**
  * Interoperability over real HTTP: standard third-party code (oauth4webapi as the OAuth client and as a
- * resource server, jose's createRemoteJWKSet, aws-jwt-verify) pointed at `serverless offline start`, and a
- * signing-key rotation that logs no one out. Three starts on one port and one data directory: the key set
- * [A], then [B, A] (B rotated in), then [B] (A retired).
+ * resource server, jose's createRemoteJWKSet, aws-jwt-verify) pointed at `serverless offline start`. A key
+ * rotation with the same verifiers is tests/integration/key-rotation.test.ts.
  */
-import fs from 'node:fs';
 import { JwtVerifier } from 'aws-jwt-verify';
-import { JwtInvalidAudienceError, JwtInvalidScopeError, KidNotFoundInJwksError } from 'aws-jwt-verify/error';
+import { JwtInvalidAudienceError, JwtInvalidScopeError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { createRemoteJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { generateSigningJwk } from '../../lib/keys';
-import { decodeJwtPart, freePort, OfflineServer } from '../support/offline';
+import { decodeJwtPart } from '../support/offline';
+import { sharedServer, type SharedServer } from '../support/shared-servers';
 
 jest.setTimeout(60_000);
 
 const PASSWORD = 'correct horse battery staple';
-const AUDIENCE = 'https://api.interop.example';
 const CLIENT: oauth.Client = { client_id: 'interop-app' };
 const CLIENT_AUTH = oauth.None();
 /** Every oauth4webapi call needs this: the local server speaks http://. */
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 const RFC9068_CLAIMS = ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub'];
 
-let server: OfflineServer | undefined;
-let port: number;
+let server: SharedServer;
 let issuer: string;
-let dataDir: string;
-let keyA: JWK;
-let keyB: JWK;
+let AUDIENCE: string;
+let key: JWK;
 let serial = 0;
 
-/** Issued under key set [A] before any rotation: an access token and two sessions' refresh tokens. */
-const beforeRotation = { accessToken: '', refreshTokenForRotation: '', refreshTokenForRetirement: '' };
-
-async function startWith(keys: JWK[], reuseDataDir?: string): Promise<void> {
-  server = await OfflineServer.start({
-    port,
-    dataDir: reuseDataDir,
-    env: { ISSUER: issuer, AUDIENCE, SIGNING_KEYS: JSON.stringify({ keys }) },
-  });
-  dataDir = server.dataDir;
-}
-
-async function restartWith(keys: JWK[]): Promise<void> {
-  await server!.stop({ keepData: true });
-  server = undefined;
-  await startWith(keys, dataDir);
-}
-
 beforeAll(async () => {
-  [keyA, keyB] = [await generateSigningJwk('ES256'), await generateSigningJwk('ES256')];
-  port = await freePort();
-  issuer = `http://127.0.0.1:${port}`;
-  await startWith([keyA]);
-  const as = await discover();
-  const username = await register();
-  const first = await passwordGrant(as, username);
-  const second = await passwordGrant(as, username);
-  beforeRotation.accessToken = first.access_token;
-  beforeRotation.refreshTokenForRotation = first.refresh_token!;
-  beforeRotation.refreshTokenForRetirement = second.refresh_token!;
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
+  server = await sharedServer('standard');
+  ({ issuer, signingKey: key } = server);
+  AUDIENCE = server.env.AUDIENCE!;
+}, 130_000);
 
 /** A new user, registered over plain HTTP as a first-party app would; returns the username. */
 async function register(): Promise<string> {
   serial += 1;
   const username = `interop-${process.pid}-${serial}`;
-  const answer = await server!.request('POST', '/auth/register', { json: { username, password: PASSWORD } });
+  const answer = await server.request('POST', '/auth/register', { json: { username, password: PASSWORD } });
   if (answer.status !== 201) throw new Error(`register answered ${answer.status}: ${answer.text}`);
   return username;
 }
@@ -145,12 +109,6 @@ function awsVerifier(as: oauth.AuthorizationServer) {
 /** GET /me through oauth4webapi, which turns a WWW-Authenticate challenge into a WWWAuthenticateChallengeError. */
 function getMe(accessToken: string) {
   return oauth.protectedResourceRequest(accessToken, 'GET', new URL(`${issuer}/me`), undefined, undefined, INSECURE);
-}
-
-async function publishedKids(as: oauth.AuthorizationServer): Promise<string[]> {
-  const response = await fetch(as.jwks_uri!);
-  const { keys } = (await response.json()) as { keys: JWK[] };
-  return keys.map((key) => key.kid!);
 }
 
 /** The token's claims with a new header, signed with our own copy of a server key (typ-confusion probes). */
@@ -314,7 +272,7 @@ describe('third-party verifiers of the access token', () => {
 
     const { payload, protectedHeader } = await verifyWithJose(as, tokens.access_token);
 
-    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: keyA.kid });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
     expect(payload).toMatchObject({ iss: issuer, aud: AUDIENCE, client_id: 'interop-app', scope: 'profile' });
     expect(payload.sid).toEqual(expect.stringMatching(/\S/));
     expect(payload.sub).toEqual(expect.stringMatching(/\S/));
@@ -348,8 +306,8 @@ describe('third-party verifiers of the access token', () => {
   test('the same claims signed by the same key with typ "JWT" instead of "at+jwt" are refused by all three', async () => {
     const as = await discover();
     const tokens = await passwordGrant(as, await register());
-    const control = await resign(tokens.access_token, keyA, 'at+jwt');
-    const plainJwt = await resign(tokens.access_token, keyA, 'JWT');
+    const control = await resign(tokens.access_token, key, 'at+jwt');
+    const plainJwt = await resign(tokens.access_token, key, 'JWT');
 
     const accepted = await Promise.all([verifyWithJose(as, control), awsVerifier(as).verify(control), validateWithOauth4webapi(as, control)]);
 
@@ -369,115 +327,10 @@ describe('third-party verifiers of the access token', () => {
     const header = decodeProtectedHeader(tokens.access_token);
     const { payload } = await verifyWithJose(as, tokens.access_token);
 
-    expect(header).toEqual({ alg: 'ES256', kid: keyA.kid, typ: 'at+jwt' });
+    expect(header).toEqual({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' });
     expect(Object.keys(payload).sort()).toEqual(RFC9068_CLAIMS);
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60);
     expect(payload.jti).toEqual(expect.stringMatching(/\S/));
-  });
-});
-
-describe('after rotating to [B, A]: nobody is logged out', () => {
-  beforeAll(() => restartWith([keyB, keyA]), 120_000);
-
-  test('the JWKS publishes both keys', async () => {
-    const as = await discover();
-
-    const kids = await publishedKids(as);
-
-    expect(kids.sort()).toEqual([keyA.kid, keyB.kid].sort());
-  });
-
-  test('a new token is signed with B and verifies with all three libraries', async () => {
-    const as = await discover();
-    const tokens = await passwordGrant(as, await register());
-
-    const verified = await Promise.all([
-      verifyWithJose(as, tokens.access_token).then(({ payload }) => payload.sub),
-      awsVerifier(as).verify(tokens.access_token).then((payload) => payload.sub),
-      validateWithOauth4webapi(as, tokens.access_token).then((claims) => claims.sub),
-    ]);
-
-    expect(decodeProtectedHeader(tokens.access_token).kid).toBe(keyB.kid);
-    expect(verified).toEqual(Array(3).fill(decodeJwtPart(tokens.access_token, 1).sub));
-  });
-
-  test('a token signed with A before the rotation still verifies with fresh jose, aws-jwt-verify and oauth4webapi', async () => {
-    const as = await discover();
-    const tokenA = beforeRotation.accessToken;
-
-    const verified = await Promise.all([
-      verifyWithJose(as, tokenA).then(({ protectedHeader }) => protectedHeader.kid),
-      awsVerifier(as).verify(tokenA).then(() => 'aws-jwt-verify'),
-      validateWithOauth4webapi(as, tokenA).then(() => 'oauth4webapi'),
-    ]);
-
-    expect(verified).toEqual([keyA.kid, 'aws-jwt-verify', 'oauth4webapi']);
-  });
-
-  test('the token signed with A still opens GET /me', async () => {
-    const response = await getMe(beforeRotation.accessToken);
-
-    expect(response.status).toBe(200);
-  });
-
-  test('a refresh token issued before the rotation still refreshes, into a token signed with B', async () => {
-    const as = await discover();
-
-    const refreshed = await refreshGrant(as, beforeRotation.refreshTokenForRotation);
-
-    expect(refreshed.token_type).toBe('bearer');
-    expect(decodeProtectedHeader(refreshed.access_token).kid).toBe(keyB.kid);
-    expect(decodeJwtPart(refreshed.access_token, 1).sid).toBe(decodeJwtPart(beforeRotation.accessToken, 1).sid);
-  });
-});
-
-describe('after retiring A: the set is [B]', () => {
-  beforeAll(() => restartWith([keyB]), 120_000);
-
-  test("A's kid is gone from the JWKS", async () => {
-    const as = await discover();
-
-    const kids = await publishedKids(as);
-
-    expect(kids).toEqual([keyB.kid]);
-  });
-
-  test('GET /me refuses the token signed with A: 401 invalid_token, a challenge oauth4webapi parses', async () => {
-    const plain = await server!.request('GET', '/me', { bearer: beforeRotation.accessToken });
-    const throughLibrary = getMe(beforeRotation.accessToken);
-
-    await expect(throughLibrary).rejects.toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
-    await expect(throughLibrary).rejects.toMatchObject({
-      status: 401,
-      cause: [{ scheme: 'bearer', parameters: { realm: expect.any(String), error: 'invalid_token' } }],
-    });
-    expect(plain.status).toBe(401);
-    expect(plain.json).toEqual({ code: 401, error: 'invalid_token', error_description: expect.any(String) });
-  });
-
-  test('fresh jose, aws-jwt-verify and oauth4webapi refuse the token signed with A: no key for its kid', async () => {
-    const as = await discover();
-    const tokenA = beforeRotation.accessToken;
-
-    const [jose, aws, oauth4webapi] = await Promise.allSettled([
-      verifyWithJose(as, tokenA),
-      awsVerifier(as).verify(tokenA),
-      validateWithOauth4webapi(as, tokenA),
-    ]);
-
-    expect(jose).toMatchObject({ status: 'rejected', reason: { code: 'ERR_JWKS_NO_MATCHING_KEY' } });
-    expect(aws).toMatchObject({ status: 'rejected', reason: expect.any(KidNotFoundInJwksError) });
-    expect(oauth4webapi).toMatchObject({ status: 'rejected', reason: { code: oauth.KEY_SELECTION } });
-  });
-
-  test('a session started under A still refreshes after A is retired, and its new token verifies', async () => {
-    const as = await discover();
-
-    const refreshed = await refreshGrant(as, beforeRotation.refreshTokenForRetirement);
-    const { protectedHeader } = await verifyWithJose(as, refreshed.access_token);
-
-    expect(protectedHeader.kid).toBe(keyB.kid);
-    expect(refreshed.refresh_token).toEqual(expect.any(String));
   });
 });

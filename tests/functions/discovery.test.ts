@@ -10,7 +10,7 @@ import { signingJwks, signingKeysJson, TEST_GRANT, testEnv, testSetup, type Test
 
 const WELL_KNOWN = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
-const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => ({ config: setup.config, keys: setup.keys, tokens: setup.tokens });
+const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => setup;
 
 interface Manifest {
   functions: Record<string, { handler: string; events?: { http?: { path: string; method: string } }[] }>;
@@ -39,7 +39,7 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
   it('answers 200 with the RFC 8414 metadata of this configuration', async () => {
     const discovery = makeDiscoveryHandler(depsOf(setup));
 
-    const response = await discovery();
+    const response = await discovery(proxyEvent());
 
     expect(response.statusCode).toBe(200);
     expect(response.headers['Content-Type']).toBe('application/json');
@@ -59,7 +59,7 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
   it('lets shared caches keep it: Cache-Control public with a max-age, and no Pragma', async () => {
     const discovery = makeDiscoveryHandler(depsOf(setup));
 
-    const response = await discovery();
+    const response = await discovery(proxyEvent());
 
     expect(response.headers['Cache-Control']).toMatch(/^public, max-age=[1-9]\d*$/);
     expect(response.headers).not.toHaveProperty('Pragma');
@@ -69,7 +69,7 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
     const discovery = makeDiscoveryHandler(depsOf(setup));
     const { accessToken } = await setup.tokens.issue(TEST_GRANT);
 
-    const response = await discovery();
+    const response = await discovery(proxyEvent());
 
     expect(bodyOf(response).issuer).toBe(decodeJwt(accessToken).iss);
   });
@@ -78,7 +78,7 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
     const hs = await testSetup('HS256');
     const discovery = makeDiscoveryHandler(depsOf(hs));
 
-    const response = await discovery();
+    const response = await discovery(proxyEvent());
 
     expect(bodyOf(response).access_token_signing_alg_values_supported).toEqual(['HS256']);
   });
@@ -87,7 +87,7 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const discovery = makeDiscoveryHandler(() => Promise.reject(new Error('SIGNING_KEYS must be set')));
 
-    const response = await discovery();
+    const response = await discovery(proxyEvent());
 
     spy.mockRestore();
     expect(response.statusCode).toBe(500);

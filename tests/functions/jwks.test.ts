@@ -4,19 +4,19 @@ import { makeJwksHandler } from '../../functions/jwks';
 import type { SigningAlg } from '../../lib/config';
 import { AuthError } from '../../lib/errors';
 import type { VerifierDeps } from '../../lib/verifier-deps';
-import { bodyOf } from '../support/app';
+import { bodyOf, proxyEvent } from '../support/app';
 import { expectedKid, requiredPublicMembers, signingJwks, TEST_AUDIENCE, TEST_GRANT, TEST_ISSUER, testSetup, type TestSetup } from '../support/keys';
 
 const ASYMMETRIC: SigningAlg[] = ['ES256', 'RS256', 'EdDSA'];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => ({ config: setup.config, keys: setup.keys, tokens: setup.tokens });
+const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => setup;
 
 const thumbprint = expectedKid;
 
 /** What GET /.well-known/jwks.json publishes for a key ring. */
 async function published(setup: TestSetup): Promise<JSONWebKeySet> {
-  const response = await makeJwksHandler(depsOf(setup))();
+  const response = await makeJwksHandler(depsOf(setup))(proxyEvent());
   return bodyOf(response) as unknown as JSONWebKeySet;
 }
 
@@ -36,7 +36,7 @@ describe('GET /.well-known/jwks.json', () => {
     const setup = await testSetup(alg, {}, jwks);
     const jwksHandler = makeJwksHandler(depsOf(setup));
 
-    const response = await jwksHandler();
+    const response = await jwksHandler(proxyEvent());
 
     expect(response.statusCode).toBe(200);
     const { keys } = bodyOf(response) as { keys: JWK[] };
@@ -54,7 +54,7 @@ describe('GET /.well-known/jwks.json', () => {
     const setup = await testSetup('ES256', {}, [exported]);
     const jwksHandler = makeJwksHandler(depsOf(setup));
 
-    const response = await jwksHandler();
+    const response = await jwksHandler(proxyEvent());
 
     expect(exported.key_ops).toEqual(['sign']);
     expect((bodyOf(response) as { keys: JWK[] }).keys).toEqual([
@@ -66,7 +66,7 @@ describe('GET /.well-known/jwks.json', () => {
     const setup = await testSetup('ES256');
     const jwksHandler = makeJwksHandler(depsOf(setup));
 
-    const response = await jwksHandler();
+    const response = await jwksHandler(proxyEvent());
 
     expect(response.headers['Cache-Control']).toMatch(/^public, max-age=[1-9]\d*$/);
     expect(response.headers).not.toHaveProperty('Pragma');
@@ -77,7 +77,7 @@ describe('GET /.well-known/jwks.json', () => {
     const setup = await testSetup('HS256');
     const jwksHandler = makeJwksHandler(depsOf(setup));
 
-    const response = await jwksHandler();
+    const response = await jwksHandler(proxyEvent());
 
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toEqual({ keys: [] });

@@ -1,25 +1,15 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { makeMeHandler } from '../../functions/me';
-import { authorizerFor, bodyOf, createTestApp, proxyEvent, uniqueUsername, type TestApp } from '../support/app';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
+import { authorizerFor, bodyOf, proxyEvent, uniqueUsername, withTestApp } from '../support/app';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let me: ReturnType<typeof makeMeHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  me = makeMeHandler(app.deps);
-});
-afterAll(() => dynamo.stop());
+const ctx = withTestApp();
+const { me } = ctx.handlers;
 
 const getMe = (authorizer: ReturnType<typeof authorizerFor>) => proxyEvent({ httpMethod: 'GET', path: '/me', rawBody: null, authorizer });
 
 describe('GET /me', () => {
   it('answers 200 with the sub, the username in its display form and the scope', async () => {
     const typed = `\uFF2D\uFF41\uFF52\uFF49\uFF45-${uniqueUsername('x')}`; // fullwidth "Ｍａｒｉｅ"
-    const { accessToken } = await app.auth.register({ username: typed, password: 'correct horse battery staple' });
+    const { accessToken } = await ctx.app.auth.register({ username: typed, password: 'correct horse battery staple' });
     const context = authorizerFor(accessToken);
 
     const response = await me(getMe(context));
@@ -31,7 +21,7 @@ describe('GET /me', () => {
   });
 
   it('answers 403 insufficient_scope with scope="profile" in WWW-Authenticate to a token without profile', async () => {
-    const { accessToken } = await app.auth.register({ username: uniqueUsername(), password: 'correct horse battery staple', scope: 'sessions' });
+    const { accessToken } = await ctx.app.auth.register({ username: uniqueUsername(), password: 'correct horse battery staple', scope: 'sessions' });
 
     const response = await me(getMe(authorizerFor(accessToken)));
 
@@ -42,8 +32,8 @@ describe('GET /me', () => {
 
   it('answers 401 invalid_token with a WWW-Authenticate challenge when the token’s user no longer exists', async () => {
     const username = uniqueUsername();
-    const { accessToken } = await app.auth.register({ username, password: 'correct horse battery staple' });
-    await dynamo.doc.send(new DeleteCommand({ TableName: dynamo.tables.UsersTable, Key: { username } }));
+    const { accessToken } = await ctx.app.auth.register({ username, password: 'correct horse battery staple' });
+    await ctx.dynamo.doc.send(new DeleteCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { username } }));
 
     const response = await me(getMe(authorizerFor(accessToken)));
 

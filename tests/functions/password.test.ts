@@ -1,26 +1,9 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { makeLoginHandler } from '../../functions/login';
-import { makePasswordHandler } from '../../functions/password';
-import { makeRefreshHandler } from '../../functions/refresh';
-import type { IssuedTokens } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
-import { clearFaults, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
+import type { IssuedTokens } from '../../lib/auth';
+import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let changePassword: ReturnType<typeof makePasswordHandler>;
-let login: ReturnType<typeof makeLoginHandler>;
-let refresh: ReturnType<typeof makeRefreshHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  changePassword = makePasswordHandler(app.deps);
-  login = makeLoginHandler(app.deps);
-  refresh = makeRefreshHandler(app.deps);
-});
-afterEach(() => clearFaults(dynamo.doc));
-afterAll(() => dynamo.stop());
+const ctx = withTestApp();
+const { password: changePassword, login, refresh } = ctx.handlers;
 
 const OLD = 'correct horse battery staple';
 const NEW = 'a brand new passphrase';
@@ -28,37 +11,37 @@ const NEW = 'a brand new passphrase';
 /** A user with three sessions; the first is the caller's. */
 async function userWithThreeSessions() {
   const username = uniqueUsername();
-  const current = await app.auth.register({ username, password: OLD });
-  const others = [await app.auth.login({ username, password: OLD }), await app.auth.login({ username, password: OLD })];
+  const current = await ctx.app.auth.register({ username, password: OLD });
+  const others = [await ctx.app.auth.login({ username, password: OLD }), await ctx.app.auth.login({ username, password: OLD })];
   return { username, current, others, sub: claimsOf(current.accessToken).sub };
 }
 
 const passwordEvent = (caller: IssuedTokens, body: unknown) => proxyEvent({ body, authorizer: authorizerFor(caller.accessToken) });
-const readSession = (tokens: IssuedTokens) => dynamo.read('SessionsTable', { id: claimsOf(tokens.accessToken).sid });
+const readSession = (tokens: IssuedTokens) => ctx.dynamo.read('SessionsTable', { id: claimsOf(tokens.accessToken).sid });
 const refreshWith = (refreshToken: string) => refresh(proxyEvent({ body: { refresh_token: refreshToken } }));
 const loginWith = (username: string, password: string) => login(proxyEvent({ body: { username, password }, sourceIp: uniqueSourceIp() }));
 
 describe('POST /auth/password', () => {
   it('refuses a wrong current password with invalid_grant and changes nothing', async () => {
     const { username, current, sub } = await userWithThreeSessions();
-    const before = await dynamo.read('UsersTable', { username });
+    const before = await ctx.dynamo.read('UsersTable', { username });
 
     const response = await changePassword(passwordEvent(current, { password: 'not the password', new_password: NEW }));
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toEqual({ code: 400, error: 'invalid_grant', error_description: expect.any(String) });
-    expect(await dynamo.read('UsersTable', { username })).toEqual(before);
-    expect(await dynamo.scan('SessionsTable', sub)).toHaveLength(3);
+    expect(await ctx.dynamo.read('UsersTable', { username })).toEqual(before);
+    expect(await ctx.dynamo.scan('SessionsTable', sub)).toHaveLength(3);
   });
 
   it('changes the password: 204, the old one stops working and the new one logs in', async () => {
     const { username, current } = await userWithThreeSessions();
-    const before = await dynamo.read('UsersTable', { username });
+    const before = await ctx.dynamo.read('UsersTable', { username });
 
     const response = await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
 
     expect(response.statusCode).toBe(204);
-    const after = await dynamo.read('UsersTable', { username });
+    const after = await ctx.dynamo.read('UsersTable', { username });
     expect(after?.passwordHash).not.toBe(before?.passwordHash);
     expect(after?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     const withOld = await loginWith(username, OLD);
@@ -68,7 +51,7 @@ describe('POST /auth/password', () => {
 
   it('revokes every other session of the user, keeps the current one refreshing, and no one else’s', async () => {
     const { current, others } = await userWithThreeSessions();
-    const bystander = await app.auth.register({ username: uniqueUsername(), password: OLD });
+    const bystander = await ctx.app.auth.register({ username: uniqueUsername(), password: OLD });
 
     await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
 
@@ -87,35 +70,24 @@ describe('POST /auth/password', () => {
     ['a numeric new password', { password: OLD, new_password: 12345678 }],
   ])('refuses %s with invalid_request and changes nothing', async (_case, body) => {
     const { username, current, sub } = await userWithThreeSessions();
-    const before = await dynamo.read('UsersTable', { username });
+    const before = await ctx.dynamo.read('UsersTable', { username });
 
     const response = await changePassword(passwordEvent(current, body));
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({ code: 400, error: 'invalid_request' });
-    expect(await dynamo.read('UsersTable', { username })).toEqual(before);
-    expect(await dynamo.scan('SessionsTable', sub)).toHaveLength(3);
+    expect(await ctx.dynamo.read('UsersTable', { username })).toEqual(before);
+    expect(await ctx.dynamo.scan('SessionsTable', sub)).toHaveLength(3);
   });
 
   it('answers 401 invalid_token with a WWW-Authenticate challenge when the token’s user no longer exists', async () => {
     const { username, current } = await userWithThreeSessions();
-    await dynamo.doc.send(new DeleteCommand({ TableName: dynamo.tables.UsersTable, Key: { username } }));
+    await ctx.dynamo.doc.send(new DeleteCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { username } }));
 
     const response = await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
 
     expect(response.statusCode).toBe(401);
     expect(bodyOf(response)).toMatchObject({ code: 401, error: 'invalid_token' });
     expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
-  });
-  it('still revokes the other sessions when a lost UpdateItem response is retried by the SDK itself', async () => {
-    const { username, current, others } = await userWithThreeSessions();
-    const fault = injectFault(dynamo.doc, { operation: 'UpdateItem', table: dynamo.tables.UsersTable, error: sdkErrors.timeout, when: 'after', times: 1, perAttempt: true });
-
-    const response = await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
-
-    expect(fault.hits).toBe(1);
-    expect(response.statusCode).toBe(204);
-    expect((await loginWith(username, NEW)).statusCode).toBe(200);
-    for (const other of others) expect(await readSession(other)).toBeUndefined();
   });
 });

@@ -1,36 +1,26 @@
-import { makeRefreshHandler } from '../../functions/refresh';
 import type { HttpResponse } from '../../lib/http';
-import { bodyOf, claimsOf, createTestApp, proxyEvent, sha256, strangerRefreshToken, uniqueUsername, type EventOptions, type TestApp } from '../support/app';
-import { clearFaults, countRequests, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { bodyOf, claimsOf, proxyEvent, sha256, strangerRefreshToken, uniqueUsername, type EventOptions, withTestApp } from '../support/app';
+import { countRequests } from '../support/dynalite';
 
 const IDLE = 1_209_600;
 const ABSOLUTE = 7_776_000;
 const GRACE = 30;
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let refresh: ReturnType<typeof makeRefreshHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo, {
-    REFRESH_TOKEN_IDLE_TTL: String(IDLE),
-    REFRESH_TOKEN_ABSOLUTE_TTL: String(ABSOLUTE),
-    REFRESH_TOKEN_REUSE_GRACE: String(GRACE),
-  });
-  refresh = makeRefreshHandler(app.deps);
+const ctx = withTestApp({
+  REFRESH_TOKEN_IDLE_TTL: String(IDLE),
+  REFRESH_TOKEN_ABSOLUTE_TTL: String(ABSOLUTE),
+  REFRESH_TOKEN_REUSE_GRACE: String(GRACE),
 });
-afterEach(() => clearFaults(dynamo.doc));
-afterAll(() => dynamo.stop());
+const { refresh } = ctx.handlers;
 
 /** A new user's first session: its refresh token and session id. */
 async function newSession(scope?: string): Promise<{ refreshToken: string; sid: string }> {
-  const issued = await app.auth.register({ username: uniqueUsername(), password: 'correct horse battery staple', scope });
+  const issued = await ctx.app.auth.register({ username: uniqueUsername(), password: 'correct horse battery staple', scope });
   return { refreshToken: issued.refreshToken, sid: claimsOf(issued.accessToken).sid };
 }
 
 const refreshEvent = (refreshToken: unknown, scope?: string) => proxyEvent({ body: { refresh_token: refreshToken, scope } });
-const readSession = (sid: string) => dynamo.read('SessionsTable', { id: sid });
+const readSession = (sid: string) => ctx.dynamo.read('SessionsTable', { id: sid });
 const refreshTokenOf = (response: HttpResponse) => bodyOf(response).refresh_token as string;
 
 describe('POST /auth/refresh rotates the refresh token', () => {
@@ -52,7 +42,7 @@ describe('POST /auth/refresh rotates the refresh token', () => {
     const { refreshToken, sid } = await newSession();
     const first = await refresh(refreshEvent(refreshToken));
     const rotated = await readSession(sid);
-    app.clock.advance(GRACE);
+    ctx.app.clock.advance(GRACE);
 
     const retry = await refresh(refreshEvent(refreshToken));
 
@@ -65,7 +55,7 @@ describe('POST /auth/refresh rotates the refresh token', () => {
   it('treats the previous token after the grace window as theft: invalid_grant and the session is gone', async () => {
     const { refreshToken, sid } = await newSession();
     const newest = refreshTokenOf(await refresh(refreshEvent(refreshToken)));
-    app.clock.advance(GRACE + 1);
+    ctx.app.clock.advance(GRACE + 1);
 
     const reused = await refresh(refreshEvent(refreshToken));
 
@@ -91,7 +81,7 @@ describe('POST /auth/refresh rotates the refresh token', () => {
 
   it('sends exactly one DynamoDB request on the happy path: an UpdateItem', async () => {
     const { refreshToken } = await newSession();
-    const counter = countRequests(dynamo.doc);
+    const counter = countRequests(ctx.dynamo.doc);
 
     const response = await refresh(refreshEvent(refreshToken));
 
@@ -104,7 +94,7 @@ describe('POST /auth/refresh rotates the refresh token', () => {
 describe('POST /auth/refresh and session lifetime', () => {
   it('refuses a token unused for REFRESH_TOKEN_IDLE_TTL', async () => {
     const { refreshToken } = await newSession();
-    app.clock.advance(IDLE);
+    ctx.app.clock.advance(IDLE);
 
     const response = await refresh(refreshEvent(refreshToken));
 
@@ -114,27 +104,27 @@ describe('POST /auth/refresh and session lifetime', () => {
 
   it('extends the idle deadline at each refresh', async () => {
     const { refreshToken, sid } = await newSession();
-    app.clock.advance(IDLE - 1);
+    ctx.app.clock.advance(IDLE - 1);
     const second = refreshTokenOf(await refresh(refreshEvent(refreshToken)));
-    app.clock.advance(IDLE - 1);
+    ctx.app.clock.advance(IDLE - 1);
 
     const response = await refresh(refreshEvent(second));
 
     expect(response.statusCode).toBe(200);
-    expect(await readSession(sid)).toMatchObject({ idleExpiresAt: app.clock.seconds() + IDLE });
+    expect(await readSession(sid)).toMatchObject({ idleExpiresAt: ctx.app.clock.seconds() + IDLE });
   });
 
   it('never carries a session past REFRESH_TOKEN_ABSOLUTE_TTL after login, however recently refreshed', async () => {
-    const loggedInAt = app.clock.seconds();
+    const loggedInAt = ctx.app.clock.seconds();
     let { refreshToken } = await newSession();
     const step = Math.floor(IDLE / 2);
-    while (app.clock.seconds() + step < loggedInAt + ABSOLUTE) {
-      app.clock.advance(step);
+    while (ctx.app.clock.seconds() + step < loggedInAt + ABSOLUTE) {
+      ctx.app.clock.advance(step);
       refreshToken = refreshTokenOf(await refresh(refreshEvent(refreshToken)));
     }
-    app.clock.advance(loggedInAt + ABSOLUTE - 1 - app.clock.seconds());
+    ctx.app.clock.advance(loggedInAt + ABSOLUTE - 1 - ctx.app.clock.seconds());
     const lastSecond = await refresh(refreshEvent(refreshToken));
-    app.clock.advance(1);
+    ctx.app.clock.advance(1);
 
     const response = await refresh(refreshEvent(refreshTokenOf(lastSecond)));
 
@@ -186,7 +176,7 @@ describe('POST /auth/refresh with a bad refresh token', () => {
   ];
 
   it.each(cases)('refuses %s with a 4xx invalid_grant or invalid_request and touches no session', async (_case, request) => {
-    const issued = await app.auth.register({ username: uniqueUsername(), password: 'correct horse battery staple' });
+    const issued = await ctx.app.auth.register({ username: uniqueUsername(), password: 'correct horse battery staple' });
     const sid = claimsOf(issued.accessToken).sid;
     const before = await readSession(sid);
 
@@ -196,61 +186,5 @@ describe('POST /auth/refresh with a bad refresh token', () => {
     expect(bodyOf(response)).toEqual({ code: response.statusCode, error: expect.stringMatching(/^(invalid_grant|invalid_request)$/), error_description: expect.any(String) });
     expect(await readSession(sid)).toEqual(before);
     expect((await refresh(refreshEvent(issued.refreshToken))).statusCode).toBe(200);
-  });
-});
-
-describe('POST /auth/refresh when DynamoDB fails', () => {
-  let logged: jest.SpyInstance;
-  beforeEach(() => {
-    logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(() => logged.mockRestore());
-
-  it.each([
-    ['throttled', sdkErrors.throttling],
-    ['timed out', sdkErrors.timeout],
-    ['reset', sdkErrors.connectionReset],
-  ])('answers 503 with Retry-After when the UpdateItem is %s, and the token still works afterwards', async (_case, error) => {
-    const { refreshToken, sid } = await newSession();
-    const before = await readSession(sid);
-    const fault = injectFault(dynamo.doc, { operation: 'UpdateItem', error });
-
-    const failed = await refresh(refreshEvent(refreshToken));
-    fault.remove();
-    const afterFault = await readSession(sid);
-    const after = await refresh(refreshEvent(refreshToken));
-
-    expect(failed.statusCode).toBe(503);
-    expect(failed.headers['Retry-After']).toMatch(/^\d+$/);
-    expect(bodyOf(failed)).toEqual({ code: 503, error: 'temporarily_unavailable', error_description: expect.any(String) });
-    expect(afterFault).toEqual(before);
-    expect(after.statusCode).toBe(200);
-    expect(await readSession(sid)).toMatchObject({ tokenHash: sha256(refreshTokenOf(after)) });
-    expect(logged.mock.calls.join('\n')).not.toContain(refreshToken);
-  });
-
-  it('gives a retry after a lost UpdateItem response the successor that was stored', async () => {
-    const { refreshToken, sid } = await newSession();
-    const fault = injectFault(dynamo.doc, { operation: 'UpdateItem', error: sdkErrors.timeout, when: 'after' });
-
-    const failed = await refresh(refreshEvent(refreshToken));
-    fault.remove();
-    const stored = await readSession(sid);
-    const retried = await refresh(refreshEvent(refreshToken));
-
-    expect(failed.statusCode).toBe(503);
-    expect(stored?.previousHash).toBe(sha256(refreshToken));
-    expect(retried.statusCode).toBe(200);
-    expect(sha256(refreshTokenOf(retried))).toBe(stored?.tokenHash);
-  });
-  it('absorbs a lost UpdateItem response that the SDK retries by itself: 200 and the stored successor', async () => {
-    const { refreshToken, sid } = await newSession();
-    const fault = injectFault(dynamo.doc, { operation: 'UpdateItem', error: sdkErrors.timeout, when: 'after', times: 1, perAttempt: true });
-
-    const response = await refresh(refreshEvent(refreshToken));
-
-    expect(fault.hits).toBe(1);
-    expect(response.statusCode).toBe(200);
-    expect(await readSession(sid)).toMatchObject({ tokenHash: sha256(refreshTokenOf(response)), previousHash: sha256(refreshToken) });
   });
 });

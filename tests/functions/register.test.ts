@@ -1,18 +1,8 @@
-import { makeRegisterHandler } from '../../functions/register';
-import { bodyOf, claimsOf, createTestApp, proxyEvent, sha256, uniqueUsername, UUID, type EventOptions, type TestApp } from '../support/app';
-import { clearFaults, countRequests, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { bodyOf, claimsOf, proxyEvent, sha256, uniqueUsername, UUID, type EventOptions, withTestApp } from '../support/app';
+import { countRequests } from '../support/dynalite';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let register: ReturnType<typeof makeRegisterHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  register = makeRegisterHandler(app.deps);
-});
-afterEach(() => clearFaults(dynamo.doc));
-afterAll(() => dynamo.stop());
+const ctx = withTestApp();
+const { register } = ctx.handlers;
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -39,7 +29,7 @@ describe('POST /auth/register', () => {
 
     const response = await register(event);
 
-    const user = await dynamo.read('UsersTable', { username: username.toLowerCase() });
+    const user = await ctx.dynamo.read('UsersTable', { username: username.toLowerCase() });
     expect(user).toMatchObject({ displayName: username, sub: expect.stringMatching(UUID) });
     expect(user?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(JSON.stringify(user)).not.toContain(PASSWORD);
@@ -54,9 +44,9 @@ describe('POST /auth/register', () => {
 
     const { access_token: accessToken, refresh_token: refreshToken } = bodyOf(response) as { access_token: string; refresh_token: string };
     const { sid, sub } = claimsOf(accessToken);
-    const session = await dynamo.read('SessionsTable', { id: sid });
+    const session = await ctx.dynamo.read('SessionsTable', { id: sid });
     expect(session).toMatchObject({ sub, tokenHash: sha256(refreshToken), expiresAt: expect.any(Number) });
-    expect(session?.expiresAt).toBeGreaterThan(app.clock.seconds());
+    expect(session?.expiresAt).toBeGreaterThan(ctx.app.clock.seconds());
     expect(Object.values(session ?? {})).not.toContain(refreshToken);
   });
 
@@ -64,7 +54,7 @@ describe('POST /auth/register', () => {
     const name = uniqueUsername('Alice');
     const first = bodyOf(await register(proxyEvent({ body: { username: name, password: PASSWORD } })));
     const variants = [name.toLowerCase(), name.toUpperCase(), toFullwidth(name)];
-    const sessionsBefore = (await dynamo.scan('SessionsTable')).length;
+    const sessionsBefore = (await ctx.dynamo.scan('SessionsTable')).length;
 
     const responses = await Promise.all(variants.map((username) => register(proxyEvent({ body: { username, password: 'another password' } }))));
 
@@ -72,9 +62,9 @@ describe('POST /auth/register', () => {
       expect(response.statusCode).toBe(409);
       expect(bodyOf(response)).toEqual({ code: 409, error: 'username_taken', error_description: expect.any(String) });
     }
-    const user = await dynamo.read('UsersTable', { username: name.toLowerCase() });
+    const user = await ctx.dynamo.read('UsersTable', { username: name.toLowerCase() });
     expect(user?.sub).toBe(claimsOf(first.access_token as string).sub);
-    expect((await dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
+    expect((await ctx.dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
   });
 
   it.each([
@@ -104,9 +94,9 @@ describe('POST /auth/register', () => {
     const statuses = responses.map((response) => response.statusCode).sort();
     expect(statuses).toEqual([201, ...Array(9).fill(409)]);
     const winner = responses.find((response) => response.statusCode === 201)!;
-    const user = await dynamo.read('UsersTable', { username: name.toLowerCase() });
+    const user = await ctx.dynamo.read('UsersTable', { username: name.toLowerCase() });
     expect(user?.sub).toBe(claimsOf(bodyOf(winner).access_token as string).sub);
-    expect(await dynamo.scan('SessionsTable', user?.sub as string)).toHaveLength(1);
+    expect(await ctx.dynamo.scan('SessionsTable', user?.sub as string)).toHaveLength(1);
   });
 
   const bad: [string, EventOptions, number, string][] = [
@@ -127,19 +117,19 @@ describe('POST /auth/register', () => {
   ];
 
   it.each(bad)('refuses %s and writes nothing', async (_case, options, status, error) => {
-    const sessionsBefore = (await dynamo.scan('SessionsTable')).length;
+    const sessionsBefore = (await ctx.dynamo.scan('SessionsTable')).length;
     const event = proxyEvent(options);
 
     const response = await register(event);
 
     expect(response.statusCode).toBe(status);
     expect(bodyOf(response)).toEqual({ code: status, error, error_description: expect.any(String) });
-    expect(await dynamo.read('UsersTable', { username: 'mallory' })).toBeUndefined();
-    expect((await dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
+    expect(await ctx.dynamo.read('UsersTable', { username: 'mallory' })).toBeUndefined();
+    expect((await ctx.dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
   });
 
   it('writes the user and the session, one PutItem each', async () => {
-    const counter = countRequests(dynamo.doc);
+    const counter = countRequests(ctx.dynamo.doc);
     const event = proxyEvent({ body: { username: uniqueUsername(), password: PASSWORD } });
 
     const response = await register(event);
@@ -147,64 +137,6 @@ describe('POST /auth/register', () => {
     counter.remove();
     expect(response.statusCode).toBe(201);
     expect(counter.counts).toEqual({ PutItem: 2 });
-  });
-});
-
-describe('POST /auth/register when DynamoDB fails', () => {
-  let logged: jest.SpyInstance;
-  beforeEach(() => {
-    logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(() => logged.mockRestore());
-
-  it.each([
-    ['throttled', sdkErrors.throttling],
-    ['timed out', sdkErrors.timeout],
-    ['reset', sdkErrors.connectionReset],
-  ])('answers 503 with Retry-After when writing the user is %s, and stores no user', async (_case, error) => {
-    const username = uniqueUsername();
-    injectFault(dynamo.doc, { operation: 'PutItem', table: dynamo.tables.UsersTable, error });
-
-    const response = await register(proxyEvent({ body: { username, password: PASSWORD } }));
-
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['Retry-After']).toMatch(/^\d+$/);
-    expect(bodyOf(response)).toEqual({ code: 503, error: 'temporarily_unavailable', error_description: expect.any(String) });
-    expect(await dynamo.read('UsersTable', { username })).toBeUndefined();
-    expect(logged.mock.calls.join('\n')).not.toContain(PASSWORD);
-  });
-
-  it.each([
-    ['user', 'UsersTable'],
-    ['session', 'SessionsTable'],
-  ] as const)('survives a lost %s PutItem response that the SDK retries by itself', async (_case, table) => {
-    const username = uniqueUsername();
-    const fault = injectFault(dynamo.doc, { operation: 'PutItem', table: dynamo.tables[table], error: sdkErrors.timeout, when: 'after', times: 1, perAttempt: true });
-
-    const response = await register(proxyEvent({ body: { username, password: PASSWORD } }));
-
-    expect(fault.hits).toBe(1);
-    expect(response.statusCode).toBe(201);
-    const user = await dynamo.read('UsersTable', { username });
-    expect(user?.sub).toBe(claimsOf(bodyOf(response).access_token as string).sub);
-    expect(await dynamo.scan('SessionsTable', user?.sub as string)).toHaveLength(1);
-  });
-
-  it('leaves no half-registered user when starting the session fails, so the client can retry', async () => {
-    const username = uniqueUsername();
-    injectFault(dynamo.doc, { operation: 'PutItem', table: dynamo.tables.SessionsTable, error: sdkErrors.throttling });
-
-    const failed = await register(proxyEvent({ body: { username, password: PASSWORD } }));
-    clearFaults(dynamo.doc);
-    const userAfterFailure = await dynamo.read('UsersTable', { username });
-    const retried = await register(proxyEvent({ body: { username, password: PASSWORD } }));
-
-    expect(failed.statusCode).toBe(503);
-    expect(failed.headers['Retry-After']).toMatch(/^\d+$/);
-    expect(userAfterFailure).toBeUndefined();
-    expect(retried.statusCode).toBe(201);
-    const user = await dynamo.read('UsersTable', { username });
-    expect(await dynamo.scan('SessionsTable', user?.sub as string)).toHaveLength(1);
   });
 });
 

@@ -1,37 +1,23 @@
 import { decodeJwt } from 'jose';
-import { makeRevokeHandler } from '../../functions/revoke';
-import { makeTokenHandler } from '../../functions/token';
 import type { HttpResponse } from '../../lib/http';
-import { bodyOf, createTestApp, proxyEvent, strangerRefreshToken, uniqueUsername, type TestApp } from '../support/app';
-import { clearFaults, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { bodyOf, proxyEvent, strangerRefreshToken, uniqueUsername, withTestApp } from '../support/app';
 
 const PASSWORD = 'correct horse battery staple';
 const FORM = 'application/x-www-form-urlencoded';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let revoke: ReturnType<typeof makeRevokeHandler>;
-let token: ReturnType<typeof makeTokenHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  revoke = makeRevokeHandler(app.deps);
-  token = makeTokenHandler(app.deps);
-});
-afterEach(() => clearFaults(dynamo.doc));
-afterAll(() => dynamo.stop());
+const ctx = withTestApp();
+const { revoke, token } = ctx.handlers;
 
 /** An RFC 7009 form request. */
 const formEvent = (params: Record<string, string>) => proxyEvent({ rawBody: new URLSearchParams(params).toString(), contentType: FORM });
 
 /** A new user's session: its tokens and id. */
 async function newSession(): Promise<{ refreshToken: string; accessToken: string; sid: string }> {
-  const issued = await app.auth.register({ username: uniqueUsername('revoke'), password: PASSWORD });
+  const issued = await ctx.app.auth.register({ username: uniqueUsername('revoke'), password: PASSWORD });
   return { refreshToken: issued.refreshToken, accessToken: issued.accessToken, sid: decodeJwt(issued.accessToken).sid as string };
 }
 
-const readSession = (sid: string) => dynamo.read('SessionsTable', { id: sid });
+const readSession = (sid: string) => ctx.dynamo.read('SessionsTable', { id: sid });
 const refreshAt = (refreshToken: string) => token(formEvent({ grant_type: 'refresh_token', refresh_token: refreshToken }));
 const refreshTokenOf = (response: HttpResponse) => bodyOf(response).refresh_token as string;
 
@@ -69,8 +55,8 @@ describe('POST /oauth/revoke with a refresh token', () => {
 
   it('ends only that session: another session of the same user keeps working', async () => {
     const username = uniqueUsername('revoke');
-    const first = await app.auth.register({ username, password: PASSWORD });
-    const second = await app.auth.login({ username, password: PASSWORD });
+    const first = await ctx.app.auth.register({ username, password: PASSWORD });
+    const second = await ctx.app.auth.login({ username, password: PASSWORD });
 
     const response = await revoke(formEvent({ token: first.refreshToken }));
 
@@ -181,27 +167,5 @@ describe('POST /oauth/revoke with a malformed request', () => {
 
     expect(response.statusCode).toBe(415);
     expect(bodyOf(response)).toMatchObject({ code: 415, error: 'invalid_request' });
-  });
-});
-
-describe('POST /oauth/revoke when DynamoDB fails', () => {
-  let logged: jest.SpyInstance;
-  beforeEach(() => {
-    logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(() => logged.mockRestore());
-
-  it('answers 503 with Retry-After, so the client retries, and the session is still there', async () => {
-    const { refreshToken, sid } = await newSession();
-    injectFault(dynamo.doc, { operation: 'DeleteItem', error: sdkErrors.throttling });
-
-    const response = await revoke(formEvent({ token: refreshToken }));
-
-    clearFaults(dynamo.doc);
-    expect(response.statusCode).toBe(503);
-    expect(response.headers['Retry-After']).toMatch(/^\d+$/);
-    expect(bodyOf(response)).toEqual({ code: 503, error: 'temporarily_unavailable', error_description: expect.any(String) });
-    expect(await readSession(sid)).toBeDefined();
-    expect(logged.mock.calls.join('\n')).not.toContain(refreshToken);
   });
 });

@@ -1,27 +1,12 @@
-import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
-import { makeListSessionsHandler } from '../../functions/sessions-list';
-import { makeRefreshHandler } from '../../functions/refresh';
-import type { IssuedTokens } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueUsername, type AuthorizerContext, type TestApp } from '../support/app';
-import { clearFaults, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
+import type { IssuedTokens } from '../../lib/auth';
+import type { AuthorizerContext } from '../../lib/caller';
+import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueUsername, withTestApp } from '../support/app';
+import { injectFault, sdkErrors } from '../support/dynalite';
 
 const IDLE = 1_209_600;
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let list: ReturnType<typeof makeListSessionsHandler>;
-let remove: ReturnType<typeof makeDeleteSessionHandler>;
-let refresh: ReturnType<typeof makeRefreshHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  list = makeListSessionsHandler(app.deps);
-  remove = makeDeleteSessionHandler(app.deps);
-  refresh = makeRefreshHandler(app.deps);
-});
-afterEach(() => clearFaults(dynamo.doc));
-afterAll(() => dynamo.stop());
+const ctx = withTestApp();
+const { list, remove, refresh } = ctx.handlers;
 
 const PASSWORD = 'correct horse battery staple';
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
@@ -34,15 +19,15 @@ const refreshWith = (refreshToken: string) => refresh(proxyEvent({ body: { refre
 describe('GET /sessions', () => {
   it('lists the caller’s live sessions, newest first, with ISO timestamps and current only for the caller’s', async () => {
     const username = uniqueUsername();
-    const firstAt = app.clock.seconds();
-    const first = await app.auth.register({ username, password: PASSWORD });
-    app.clock.advance(60);
-    const secondAt = app.clock.seconds();
-    const second = await app.auth.login({ username, password: PASSWORD });
-    app.clock.advance(60);
-    await app.auth.refresh(first.refreshToken);
-    const refreshedAt = app.clock.seconds();
-    const stranger = await app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const firstAt = ctx.app.clock.seconds();
+    const first = await ctx.app.auth.register({ username, password: PASSWORD });
+    ctx.app.clock.advance(60);
+    const secondAt = ctx.app.clock.seconds();
+    const second = await ctx.app.auth.login({ username, password: PASSWORD });
+    ctx.app.clock.advance(60);
+    await ctx.app.auth.refresh(first.refreshToken);
+    const refreshedAt = ctx.app.clock.seconds();
+    const stranger = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
 
     const response = await list(listEvent(authorizerFor(second.accessToken)));
 
@@ -59,9 +44,9 @@ describe('GET /sessions', () => {
 
   it('leaves out expired sessions', async () => {
     const username = uniqueUsername();
-    const expired = await app.auth.register({ username, password: PASSWORD });
-    app.clock.advance(IDLE);
-    const live = await app.auth.login({ username, password: PASSWORD });
+    const expired = await ctx.app.auth.register({ username, password: PASSWORD });
+    ctx.app.clock.advance(IDLE);
+    const live = await ctx.app.auth.login({ username, password: PASSWORD });
 
     const response = await list(listEvent(authorizerFor(live.accessToken)));
 
@@ -71,7 +56,7 @@ describe('GET /sessions', () => {
   });
 
   it('answers 403 insufficient_scope with scope="sessions" to a token without that scope', async () => {
-    const { accessToken } = await app.auth.register({ username: uniqueUsername(), password: PASSWORD, scope: 'profile' });
+    const { accessToken } = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD, scope: 'profile' });
 
     const response = await list(listEvent(authorizerFor(accessToken)));
 
@@ -84,28 +69,28 @@ describe('GET /sessions', () => {
 describe('DELETE /sessions/{id}', () => {
   it('ends one of the caller’s own sessions: 204, and its refresh token stops working', async () => {
     const username = uniqueUsername();
-    const caller = await app.auth.register({ username, password: PASSWORD });
-    const other = await app.auth.login({ username, password: PASSWORD });
+    const caller = await ctx.app.auth.register({ username, password: PASSWORD });
+    const other = await ctx.app.auth.login({ username, password: PASSWORD });
 
     const response = await remove(deleteEvent(authorizerFor(caller.accessToken), sidOf(other)));
 
     expect(response.statusCode).toBe(204);
-    expect(await dynamo.read('SessionsTable', { id: sidOf(other) })).toBeUndefined();
+    expect(await ctx.dynamo.read('SessionsTable', { id: sidOf(other) })).toBeUndefined();
     const refused = await refreshWith(other.refreshToken);
     expect(bodyOf(refused)).toMatchObject({ code: 400, error: 'invalid_grant' });
     expect((await refreshWith(caller.refreshToken)).statusCode).toBe(200);
   });
 
   it('answers 404 not_found for another user’s session and leaves it untouched', async () => {
-    const mallory = await app.auth.register({ username: uniqueUsername(), password: PASSWORD });
-    const victim = await app.auth.register({ username: uniqueUsername(), password: PASSWORD });
-    const before = await dynamo.read('SessionsTable', { id: sidOf(victim) });
+    const mallory = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const victim = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const before = await ctx.dynamo.read('SessionsTable', { id: sidOf(victim) });
 
     const response = await remove(deleteEvent(authorizerFor(mallory.accessToken), sidOf(victim)));
 
     expect(response.statusCode).toBe(404);
     expect(bodyOf(response)).toEqual({ code: 404, error: 'not_found', error_description: expect.any(String) });
-    expect(await dynamo.read('SessionsTable', { id: sidOf(victim) })).toEqual(before);
+    expect(await ctx.dynamo.read('SessionsTable', { id: sidOf(victim) })).toEqual(before);
     expect((await refreshWith(victim.refreshToken)).statusCode).toBe(200);
   });
 
@@ -115,36 +100,36 @@ describe('DELETE /sessions/{id}', () => {
     ['an id of no session', 'AAAAAAAAAAAAAAAAAAAAAA'],
     ['no id', undefined],
   ])('answers 404 not_found for %s', async (_case, id) => {
-    const caller = await app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const caller = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
 
     const response = await remove(deleteEvent(authorizerFor(caller.accessToken), id));
 
     expect(response.statusCode).toBe(404);
     expect(bodyOf(response)).toMatchObject({ code: 404, error: 'not_found' });
-    expect(await dynamo.read('SessionsTable', { id: sidOf(caller) })).toBeDefined();
+    expect(await ctx.dynamo.read('SessionsTable', { id: sidOf(caller) })).toBeDefined();
   });
 
   it('answers 403 insufficient_scope to a token without the sessions scope', async () => {
     const username = uniqueUsername();
-    const caller = await app.auth.register({ username, password: PASSWORD, scope: 'profile' });
-    const other = await app.auth.login({ username, password: PASSWORD });
+    const caller = await ctx.app.auth.register({ username, password: PASSWORD, scope: 'profile' });
+    const other = await ctx.app.auth.login({ username, password: PASSWORD });
 
     const response = await remove(deleteEvent(authorizerFor(caller.accessToken), sidOf(other)));
 
     expect(response.statusCode).toBe(403);
     expect(response.headers['WWW-Authenticate']).toContain('scope="sessions"');
-    expect(await dynamo.read('SessionsTable', { id: sidOf(other) })).toBeDefined();
+    expect(await ctx.dynamo.read('SessionsTable', { id: sidOf(other) })).toBeDefined();
   });
   it('answers 204 when a lost DeleteItem response is retried by the SDK itself', async () => {
     const username = uniqueUsername();
-    const caller = await app.auth.register({ username, password: PASSWORD });
-    const other = await app.auth.login({ username, password: PASSWORD });
-    const fault = injectFault(dynamo.doc, { operation: 'DeleteItem', error: sdkErrors.timeout, when: 'after', times: 1, perAttempt: true });
+    const caller = await ctx.app.auth.register({ username, password: PASSWORD });
+    const other = await ctx.app.auth.login({ username, password: PASSWORD });
+    const fault = injectFault(ctx.dynamo.doc, { operation: 'DeleteItem', error: sdkErrors.timeout, when: 'after', times: 1, perAttempt: true });
 
     const response = await remove(deleteEvent(authorizerFor(caller.accessToken), sidOf(other)));
 
     expect(fault.hits).toBe(1);
     expect(response.statusCode).toBe(204);
-    expect(await dynamo.read('SessionsTable', { id: sidOf(other) })).toBeUndefined();
+    expect(await ctx.dynamo.read('SessionsTable', { id: sidOf(other) })).toBeUndefined();
   });
 });

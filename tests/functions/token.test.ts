@@ -1,24 +1,13 @@
 import { decodeJwt } from 'jose';
 import { makeLoginHandler } from '../../functions/login';
-import { makeTokenHandler } from '../../functions/token';
 import type { HttpResponse } from '../../lib/http';
-import { bodyOf, createTestApp, proxyEvent, sha256, strangerRefreshToken, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
-import { clearFaults, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { bodyOf, proxyEvent, sha256, strangerRefreshToken, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
 
 const PASSWORD = 'correct horse battery staple';
 const FORM = 'application/x-www-form-urlencoded';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let token: ReturnType<typeof makeTokenHandler>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  token = makeTokenHandler(app.deps);
-});
-afterEach(() => clearFaults(dynamo.doc));
-afterAll(() => dynamo.stop());
+const ctx = withTestApp();
+const { token } = ctx.handlers;
 
 type Params = Record<string, string | undefined>;
 
@@ -34,7 +23,7 @@ const jsonEvent = (params: Record<string, unknown>, sourceIp = uniqueSourceIp())
 /** A registered user's name. */
 async function registered(): Promise<string> {
   const username = uniqueUsername('oauth');
-  await app.auth.register({ username, password: PASSWORD });
+  await ctx.app.auth.register({ username, password: PASSWORD });
   return username;
 }
 
@@ -50,7 +39,7 @@ async function passwordGrant(params: Params = {}): Promise<{ refreshToken: strin
 const claims = (accessToken: string) => decodeJwt(accessToken);
 const accessTokenOf = (response: HttpResponse) => bodyOf(response).access_token as string;
 const refreshTokenOf = (response: HttpResponse) => bodyOf(response).refresh_token as string;
-const readSession = (sid: string) => dynamo.read('SessionsTable', { id: sid });
+const readSession = (sid: string) => ctx.dynamo.read('SessionsTable', { id: sid });
 
 /** The contract's error body for `error`, with any description. */
 const oauthError = (error: string, code = 400) => ({ code, error, error_description: expect.any(String) });
@@ -128,7 +117,7 @@ describe('POST /oauth/token, grant_type=password', () => {
   it('answers a wrong password and an unknown user alike: 400 invalid_grant, and no session', async () => {
     const username = await registered();
     const sourceIp = uniqueSourceIp();
-    const sessionsBefore = (await dynamo.scan('SessionsTable')).length;
+    const sessionsBefore = (await ctx.dynamo.scan('SessionsTable')).length;
 
     const wrongPassword = await token(formEvent({ grant_type: 'password', username, password: 'not the password' }, sourceIp));
     const unknownUser = await token(formEvent({ grant_type: 'password', username: uniqueUsername('nobody'), password: PASSWORD }, sourceIp));
@@ -136,7 +125,7 @@ describe('POST /oauth/token, grant_type=password', () => {
     expect(wrongPassword.statusCode).toBe(400);
     expect(bodyOf(wrongPassword)).toEqual(oauthError('invalid_grant'));
     expect(unknownUser).toEqual(wrongPassword);
-    expect((await dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
+    expect((await ctx.dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
   });
 
   it.each([
@@ -155,7 +144,7 @@ describe('POST /oauth/token, grant_type=password', () => {
   it('throttles failed password grants per address like /auth/login: 429 with Retry-After, for both routes', async () => {
     const username = await registered();
     const sourceIp = uniqueSourceIp();
-    const login = makeLoginHandler(app.deps);
+    const login = makeLoginHandler(ctx.app.deps);
     for (let i = 0; i < 5; i += 1) {
       const failed = await token(formEvent({ grant_type: 'password', username: uniqueUsername('nobody'), password: 'guess' }, sourceIp));
       expect(bodyOf(failed).error).toBe('invalid_grant');
@@ -388,13 +377,13 @@ describe('POST /oauth/token with a malformed request', () => {
     ['with a control character', 'app\u0000'],
   ])('refuses a client_id %s with 400 invalid_request and starts no session', async (_case, clientId) => {
     const username = await registered();
-    const sessionsBefore = (await dynamo.scan('SessionsTable')).length;
+    const sessionsBefore = (await ctx.dynamo.scan('SessionsTable')).length;
 
     const response = await token(formEvent({ grant_type: 'password', username, password: PASSWORD, client_id: clientId }));
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toEqual({ code: 400, error: 'invalid_request', error_description: expect.stringContaining('client_id') });
-    expect((await dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
+    expect((await ctx.dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
   });
 
   it('never answers hostile input with a 5xx', async () => {

@@ -1,31 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { parseRefreshToken } from '../../lib/refresh-tokens';
 import type { SessionStore } from '../../lib/sessions';
-import { createTestApp, sha256, strangerRefreshToken, type TestApp } from '../support/app';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
+import { sha256, strangerRefreshToken, withTestApp } from '../support/app';
 
 const IDLE = 1_209_600;
 const ABSOLUTE = 7_776_000;
 const GRACE = 30;
 
-let dynamo: LocalDynamo;
-let app: TestApp;
 let store: SessionStore;
 
+const ctx = withTestApp();
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  store = app.sessions;
+  store = ctx.app.sessions;
 });
-afterAll(() => dynamo.stop());
 
-const readSession = (id: string) => dynamo.read('SessionsTable', { id });
-const rotate = (token: string, request = {}) => store.rotate(parseRefreshToken(token), app.clock.seconds(), request);
-const start = (sub: string = randomUUID(), scopes = ['profile', 'sessions']) => store.start(sub, 'default', scopes, app.clock.seconds());
+const readSession = (id: string) => ctx.dynamo.read('SessionsTable', { id });
+const rotate = (token: string, request = {}) => store.rotate(parseRefreshToken(token), ctx.app.clock.seconds(), request);
+const start = (sub: string = randomUUID(), scopes = ['profile', 'sessions']) => store.start(sub, 'default', scopes, ctx.app.clock.seconds());
 
 describe('starting a session', () => {
   it('stores the SHA-256 of the refresh token, never the token, with the TTL attribute', async () => {
-    const now = app.clock.seconds();
+    const now = ctx.app.clock.seconds();
 
     const { session, refreshToken } = await start('user-start');
 
@@ -56,7 +51,7 @@ describe('starting a session', () => {
 describe('rotation', () => {
   it('replaces the current hash with the successor and keeps the presented one as previousHash', async () => {
     const { session, refreshToken } = await start();
-    app.clock.advance(60);
+    ctx.app.clock.advance(60);
 
     const rotated = await rotate(refreshToken);
 
@@ -65,8 +60,8 @@ describe('rotation', () => {
     expect(item).toMatchObject({
       tokenHash: sha256(rotated.refreshToken),
       previousHash: sha256(refreshToken),
-      rotatedAt: app.clock.seconds(),
-      lastUsedAt: app.clock.seconds(),
+      rotatedAt: ctx.app.clock.seconds(),
+      lastUsedAt: ctx.app.clock.seconds(),
     });
   });
 
@@ -74,7 +69,7 @@ describe('rotation', () => {
     const { session, refreshToken } = await start();
     const first = await rotate(refreshToken);
     const afterRotation = await readSession(session.id);
-    app.clock.advance(GRACE);
+    ctx.app.clock.advance(GRACE);
 
     const retry = await rotate(refreshToken);
 
@@ -85,7 +80,7 @@ describe('rotation', () => {
   it('treats the previous token after the grace window as theft: the whole session is deleted', async () => {
     const { session, refreshToken } = await start();
     const { refreshToken: newest } = await rotate(refreshToken);
-    app.clock.advance(GRACE + 1);
+    ctx.app.clock.advance(GRACE + 1);
 
     await expect(rotate(refreshToken)).rejects.toMatchObject({ code: 'invalid_grant', status: 400 });
 
@@ -149,32 +144,32 @@ describe('rotation', () => {
 describe('expiry', () => {
   it('ends a session after the idle TTL without a refresh', async () => {
     const { refreshToken } = await start();
-    app.clock.advance(IDLE);
+    ctx.app.clock.advance(IDLE);
 
     await expect(rotate(refreshToken)).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 
   it('extends the idle deadline at each refresh', async () => {
     const { session, refreshToken } = await start();
-    app.clock.advance(IDLE - 60);
+    ctx.app.clock.advance(IDLE - 60);
 
     const { refreshToken: next } = await rotate(refreshToken);
 
-    expect(await readSession(session.id)).toMatchObject({ idleExpiresAt: app.clock.seconds() + IDLE });
-    app.clock.advance(IDLE - 60);
+    expect(await readSession(session.id)).toMatchObject({ idleExpiresAt: ctx.app.clock.seconds() + IDLE });
+    ctx.app.clock.advance(IDLE - 60);
     await expect(rotate(next)).resolves.toBeDefined();
   });
 
   it('never lets refreshes carry a session past the absolute TTL', async () => {
-    const started = app.clock.seconds();
+    const started = ctx.app.clock.seconds();
     const { session, refreshToken } = await start();
     let token = refreshToken;
-    while (app.clock.seconds() + IDLE / 2 < started + ABSOLUTE) {
-      app.clock.advance(IDLE / 2);
+    while (ctx.app.clock.seconds() + IDLE / 2 < started + ABSOLUTE) {
+      ctx.app.clock.advance(IDLE / 2);
       token = (await rotate(token)).refreshToken;
     }
-    const [listed] = await store.list(session.sub, app.clock.seconds());
-    app.clock.advance(started + ABSOLUTE - app.clock.seconds());
+    const [listed] = await store.list(session.sub, ctx.app.clock.seconds());
+    ctx.app.clock.advance(started + ABSOLUTE - ctx.app.clock.seconds());
 
     await expect(rotate(token)).rejects.toMatchObject({ code: 'invalid_grant' });
 
@@ -184,11 +179,11 @@ describe('expiry', () => {
   it('lists only live sessions, newest first', async () => {
     const sub = randomUUID();
     const old = await start(sub);
-    app.clock.advance(IDLE - 10);
+    ctx.app.clock.advance(IDLE - 10);
     const fresh = await start(sub);
-    app.clock.advance(10);
+    ctx.app.clock.advance(10);
 
-    const listed = await store.list(sub, app.clock.seconds());
+    const listed = await store.list(sub, ctx.app.clock.seconds());
 
     expect(listed.map((session) => session.id)).toEqual([fresh.session.id]);
     expect(old.session.id).not.toBe(fresh.session.id);

@@ -1,3 +1,4 @@
+import { EXPIRED_DESCRIPTION } from '../../lib/tokens';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,7 +19,6 @@ const TOKEN_EVENT = fixture<TokenAuthorizerEvent>('authorizer-token-event.json')
 const REQUEST_EVENT = fixture<RequestAuthorizerEvent>('authorizer-request-event.json');
 const HTTP_API_EVENT = fixture<HttpApiAuthorizerEvent>('authorizer-http-api-v2-event.json');
 
-const REALM = 'jwt-auth';
 const STAGE_WILDCARD = 'arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/*';
 const CLAIMS: AccessClaims = { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-1', client_id: 'jwt-auth-cli', exp: 1_900_000_000, jti: 'j-1' };
 
@@ -51,7 +51,7 @@ describe('authorize (REST)', () => {
   it('allows a valid token on the whole stage, with the claims as string context', async () => {
     const event = tokenEvent('Bearer good');
 
-    const result = (await authorize(event, acceptOnly('good'), REALM)) as PolicyResult;
+    const result = (await authorize(event, acceptOnly('good'))) as PolicyResult;
 
     expect(result).toEqual({
       principalId: 'user-7f3a',
@@ -64,7 +64,7 @@ describe('authorize (REST)', () => {
     const event = structuredClone(REQUEST_EVENT);
     event.headers = { ...event.headers, aUtHoRiZaTiOn: 'Bearer good' };
 
-    const result = (await authorize(event, acceptOnly('good'), REALM)) as PolicyResult;
+    const result = (await authorize(event, acceptOnly('good'))) as PolicyResult;
 
     expect(result.policyDocument.Statement[0]!.Effect).toBe('Allow');
   });
@@ -72,14 +72,13 @@ describe('authorize (REST)', () => {
   it('denies a refused token with the RFC 6750 error as context', async () => {
     const event = requestEvent('Bearer forged');
 
-    const result = (await authorize(event, acceptOnly('good'), REALM)) as PolicyResult;
+    const result = (await authorize(event, acceptOnly('good'))) as PolicyResult;
 
     expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: STAGE_WILDCARD }]);
     expect(result.principalId).not.toBe('user-7f3a');
     expect(result.context).toEqual({
       error: 'invalid_token',
       error_description: 'The access token signature is invalid.',
-      www_authenticate: 'Bearer realm="jwt-auth", error="invalid_token", error_description="The access token signature is invalid."',
     });
   });
 
@@ -91,7 +90,7 @@ describe('authorize (REST)', () => {
     const event = requestEvent(authorization);
     const verify = jest.fn(acceptOnly('good'));
 
-    const deciding = authorize(event, verify, REALM);
+    const deciding = authorize(event, verify);
 
     await expect(deciding).rejects.toThrow(/^Unauthorized$/);
     expect(verify).not.toHaveBeenCalled();
@@ -103,7 +102,7 @@ describe('authorize (REST)', () => {
       throw new AuthError('invalid_token', 'Bad "kid" \\u0022 in\r\nheader');
     };
 
-    const result = (await authorize(event, verify, REALM)) as PolicyResult;
+    const result = (await authorize(event, verify)) as PolicyResult;
 
     for (const name of ['error', 'error_description']) {
       expect(result.context[name]).not.toMatch(/["\\\u0000-\u001f\u007f]/);
@@ -119,7 +118,7 @@ describe('authorize (REST)', () => {
       throw fault;
     };
 
-    await expect(authorize(event, verify, REALM)).rejects.toBe(fault);
+    await expect(authorize(event, verify)).rejects.toBe(fault);
   });
 });
 
@@ -133,7 +132,7 @@ describe('authorize (HTTP API payload 2.0)', () => {
   it('answers a simple response with the claims as context', async () => {
     const event = httpApiEvent('Bearer good');
 
-    const result = (await authorize(event, acceptOnly('good'), REALM)) as SimpleResult;
+    const result = (await authorize(event, acceptOnly('good'))) as SimpleResult;
 
     expect(result).toEqual({ isAuthorized: true, context: { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-1', client_id: 'jwt-auth-cli' } });
   });
@@ -141,11 +140,11 @@ describe('authorize (HTTP API payload 2.0)', () => {
   it('answers isAuthorized false for a missing token', async () => {
     const event = httpApiEvent();
 
-    const result = (await authorize(event, acceptOnly('good'), REALM)) as SimpleResult;
+    const result = (await authorize(event, acceptOnly('good'))) as SimpleResult;
 
     expect(result).toEqual({
       isAuthorized: false,
-      context: { error: 'invalid_token', error_description: 'The access token is missing.', www_authenticate: 'Bearer realm="jwt-auth"' },
+      context: { error: 'invalid_token', error_description: 'The access token is missing.' },
     });
   });
 });
@@ -160,7 +159,7 @@ describe('authorize with the real token service', () => {
     const { accessToken } = await setup.tokens.issue(TEST_GRANT);
     const event = tokenEvent(`Bearer ${accessToken}`);
 
-    const result = (await authorize(event, setup.tokens.verify, REALM)) as PolicyResult;
+    const result = (await authorize(event, setup.tokens.verify)) as PolicyResult;
 
     expect(result.principalId).toBe('user-7f3a');
     expect(result.policyDocument.Statement[0]).toEqual({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_WILDCARD });
@@ -173,9 +172,9 @@ describe('authorize with the real token service', () => {
     own.clock.now += 900 * 1000;
     const event = tokenEvent(`Bearer ${accessToken}`);
 
-    const result = (await authorize(event, own.tokens.verify, REALM)) as PolicyResult;
+    const result = (await authorize(event, own.tokens.verify)) as PolicyResult;
 
     expect(result.policyDocument.Statement[0]!.Effect).toBe('Deny');
-    expect(result.context).toMatchObject({ error: 'invalid_token', error_description: 'The access token provided has expired.' });
+    expect(result.context).toMatchObject({ error: 'invalid_token', error_description: EXPIRED_DESCRIPTION });
   });
 });

@@ -1,4 +1,4 @@
-import { bearerToken, challenge, missingToken, refusedToken } from '../../lib/bearer';
+import { bearerToken, challenge } from '../../lib/bearer';
 import { AuthError } from '../../lib/errors';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl';
@@ -56,21 +56,29 @@ describe('challenge (RFC 6750 §3)', () => {
   });
 
   it('adds error and error_description for a refused token', () => {
-    const error = new AuthError('invalid_token', 'The access token provided has expired.');
+    const error = new AuthError('invalid_token', 'The access token signature is invalid.');
 
     const value = challenge('jwt-auth', error);
 
-    expect(value).toBe('Bearer realm="jwt-auth", error="invalid_token", error_description="The access token provided has expired."');
+    expect(value).toBe('Bearer realm="jwt-auth", error="invalid_token", error_description="The access token signature is invalid."');
   });
 
   it('adds scope for insufficient_scope', () => {
-    const error = new AuthError('insufficient_scope', 'The access token lacks the sessions scope.');
+    const error = new AuthError('insufficient_scope', 'The access token lacks the sessions scope.', { scope: 'sessions' });
 
-    const value = challenge('jwt-auth', error, 'sessions');
+    const value = challenge('jwt-auth', error);
 
     expect(value).toBe(
       'Bearer realm="jwt-auth", error="insufficient_scope", error_description="The access token lacks the sessions scope.", scope="sessions"',
     );
+  });
+
+  it('is the realm alone for an error that says no token came (RFC 6750 §3.1)', () => {
+    const error = new AuthError('invalid_token', 'The access token is missing.', { anonymous: true });
+
+    const value = challenge('jwt-auth', error);
+
+    expect(value).toBe('Bearer realm="jwt-auth"');
   });
 
   it('strips quotes, backslashes, control and non-ASCII characters from quoted values', () => {
@@ -79,25 +87,5 @@ describe('challenge (RFC 6750 §3)', () => {
     const value = challenge('my "realm"\\', error);
 
     expect(value).toBe('Bearer realm="my realm", error="invalid_token", error_description="Bad token hereX-Evil: 1  caf"');
-  });
-});
-
-describe('missingToken and refusedToken', () => {
-  it('missingToken is a 401 invalid_token whose challenge carries no error', () => {
-    const error = missingToken('jwt-auth');
-
-    expect(error).toMatchObject({ code: 'invalid_token', status: 401, message: 'The access token is missing.' });
-    expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="jwt-auth"');
-  });
-
-  it('refusedToken keeps code, status and message and adds the full challenge', () => {
-    const refused = new AuthError('insufficient_scope', 'The access token lacks the profile scope.');
-
-    const error = refusedToken('jwt-auth', refused, 'profile');
-
-    expect(error).toMatchObject({ code: 'insufficient_scope', status: 403, message: 'The access token lacks the profile scope.' });
-    expect(error.headers['WWW-Authenticate']).toBe(
-      'Bearer realm="jwt-auth", error="insufficient_scope", error_description="The access token lacks the profile scope.", scope="profile"',
-    );
   });
 });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { hash } from '@node-rs/argon2';
-import { hashPassword, needsRehash, normalizePassword, verifyPassword } from '../../lib/passwords';
+import { hashPassword, needsRehash, validateNewPassword, verifyPassword } from '../../lib/passwords';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -15,7 +15,7 @@ async function fastestOf(runs: number, work: () => Promise<unknown>): Promise<nu
 }
 
 function normalize(value: unknown): Promise<string> {
-  return Promise.resolve().then(() => normalizePassword(value));
+  return Promise.resolve().then(() => validateNewPassword(value));
 }
 
 describe('hashPassword', () => {
@@ -74,6 +74,27 @@ describe('verifyPassword', () => {
   });
 });
 
+describe('NFKC (NIST SP 800-63B §5.1.1.2)', () => {
+  it('full-width letters and a ligature verify against their ASCII form, and the reverse', async () => {
+    const [typedWide, typedAscii] = await Promise.all([hashPassword('ｐａｓｓｗｏｒｄ ﬁve'), hashPassword('password five')]);
+
+    const [wideThenAscii, asciiThenWide] = await Promise.all([
+      verifyPassword(typedWide, 'password five'),
+      verifyPassword(typedAscii, 'ｐａｓｓｗｏｒｄ ﬁve'),
+    ]);
+
+    expect([wideThenAscii, asciiThenWide]).toEqual([true, true]);
+  });
+
+  it('composed and decomposed accents are the same password', async () => {
+    const stored = await hashPassword('caf\u00e9 au lait');
+
+    const matches = await verifyPassword(stored, 'cafe\u0301 au lait');
+
+    expect(matches).toBe(true);
+  });
+});
+
 describe('needsRehash', () => {
   it('is false for a hash made with the current parameters', async () => {
     const stored = await hashPassword(PASSWORD);
@@ -104,15 +125,15 @@ describe('needsRehash', () => {
   });
 });
 
-describe('normalizePassword', () => {
+describe('validateNewPassword', () => {
   it('accepts 8 characters', () => {
-    const normalized = normalizePassword('12345678');
+    const normalized = validateNewPassword('12345678');
 
     expect(normalized).toBe('12345678');
   });
 
   it('accepts 256 characters', () => {
-    const normalized = normalizePassword('a'.repeat(256));
+    const normalized = validateNewPassword('a'.repeat(256));
 
     expect(normalized).toHaveLength(256);
   });
@@ -134,31 +155,24 @@ describe('normalizePassword', () => {
     await expect(normalize(value)).rejects.toMatchObject({ name: 'AuthError', code: 'invalid_request', status: 400 });
   });
 
-  it('applies NFKC: full-width letters and a ligature become ASCII', () => {
-    const normalized = normalizePassword('ｐａｓｓｗｏｒｄ ﬁve');
+  it('returns the password as typed: hashing and verifying normalize it', () => {
+    const typed = validateNewPassword('ｐａｓｓｗｏｒｄ ﬁve');
 
-    expect(normalized).toBe('password five');
-  });
-
-  it('applies NFKC: composed and decomposed accents give the same password', () => {
-    const composed = normalizePassword('caf\u00e9 au lait');
-    const decomposed = normalizePassword('cafe\u0301 au lait');
-
-    expect(decomposed).toBe(composed);
+    expect(typed).toBe('ｐａｓｓｗｏｒｄ ﬁve');
   });
 
   it('counts code points, not UTF-16 units: 8 emoji are 8 characters, 7 are too few', async () => {
     const eight = '😀'.repeat(8);
 
-    const normalized = normalizePassword(eight);
+    const normalized = validateNewPassword(eight);
 
     expect(normalized).toBe(eight);
     await expect(normalize('😀'.repeat(7))).rejects.toMatchObject({ code: 'invalid_request' });
   });
 
   it('checks the length after normalization: 4 ligatures "ﬃ" make 12 characters', () => {
-    const normalized = normalizePassword('ﬃﬃﬃﬃ');
+    const accepted = validateNewPassword('ﬃﬃﬃﬃ');
 
-    expect(normalized).toBe('ffiffiffiffi');
+    expect(accepted).toBe('ﬃﬃﬃﬃ');
   });
 });

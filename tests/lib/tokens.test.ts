@@ -20,11 +20,12 @@ import {
 import type { SigningAlg } from '../../lib/config';
 import { AuthError } from '../../lib/errors';
 import { mintRefreshToken } from '../../lib/refresh-tokens';
+import { EXPIRED_DESCRIPTION } from '../../lib/tokens';
 import { TEST_AUDIENCE, TEST_GRANT, TEST_ISSUER, testSetup, type TestSetup } from '../support/keys';
 
 const ALGS: SigningAlg[] = ['ES256', 'RS256', 'EdDSA', 'HS256'];
 const ASYMMETRIC: SigningAlg[] = ['ES256', 'RS256', 'EdDSA'];
-const EXPIRED = 'The access token provided has expired.';
+const EXPIRED = EXPIRED_DESCRIPTION;
 const TTL = 900;
 
 const seconds = (setup: TestSetup) => Math.floor(setup.clock.now / 1000);
@@ -136,6 +137,12 @@ describe.each(ALGS)('access tokens with %s', (alg) => {
     const token = await signAsUs(setup, genuineClaims(setup), { kid: 'some-other-kid' });
 
     await expectInvalidToken(setup.tokens.verify(token));
+  });
+
+  it.each(['../../etc/passwd', "x' OR '1'='1", 'a"b\\c', '%00', '{{kid}}', '__proto__', 'constructor'])('rejects a hostile kid %j', async (kid) => {
+    const token = await signAsUs(setup, genuineClaims(setup), { kid });
+
+    await expectInvalidToken(setup.tokens.verify(token), 'The access token is signed by an unknown key.');
   });
 
   it('rejects a token without a kid', async () => {

@@ -4,17 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { packageService, resourcesOfType, unzipEntry, zipEntries, type CfnResource, type PackagedService } from '../support/package';
+import { packaged as packagedStage, resourcesOfType, unzipEntry, zipEntries, type CfnResource, type PackagedService } from '../support/package';
 
 let packaged: PackagedService;
 
 beforeAll(async () => {
-  packaged = await packageService();
+  packaged = await packagedStage('dev');
 }, 200_000);
 
-afterAll(() => {
-  packaged?.cleanup();
-});
 
 const PROTECTED_ROUTES = ['DELETE /sessions/{id}', 'GET /me', 'GET /sessions', 'POST /auth/password'];
 

@@ -10,28 +10,20 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { MAXIMUM_RETRY_DELAY, Retry } from '@smithy/core/retry';
 import { parse } from 'yaml';
 import { createDocumentClient } from '../../lib/dynamo';
-import type { HttpResponse, IssuedTokens } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, httpHandlers, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
-import { clearFaults, injectFault, sdkErrors, startDynalite, type FaultSpec, type LocalDynamo, type TableId } from '../support/dynalite';
+import type { IssuedTokens } from '../../lib/auth';
+import type { HttpResponse } from '../../lib/http';
+import { authorizerFor, bodyOf, claimsOf, proxyEvent, sha256, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
+import { injectFault, sdkErrors, type FaultSpec, type TableId } from '../support/dynalite';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let handlers: ReturnType<typeof httpHandlers>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo);
-  handlers = httpHandlers(app.deps);
-});
+const ctx = withTestApp();
+const handlers = ctx.handlers;
 let logged: jest.SpyInstance;
 beforeEach(() => {
   logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
 });
 afterEach(() => {
-  clearFaults(dynamo.doc);
   logged.mockRestore();
 });
-afterAll(() => dynamo.stop());
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -50,7 +42,7 @@ const FAULTS: [string, () => Error][] = [
 const LOST_RESPONSES = FAULTS.filter(([name]) => name === 'TimeoutError' || name === 'ECONNRESET');
 
 function fail(operation: FaultSpec['operation'], table: TableId, error: () => Error, when: FaultSpec['when'] = 'before') {
-  return injectFault(dynamo.doc, { operation, table: dynamo.tables[table], error, when });
+  return injectFault(ctx.dynamo.doc, { operation, table: ctx.dynamo.tables[table], error, when });
 }
 
 function expectUnavailable(response: HttpResponse): void {
@@ -68,19 +60,19 @@ interface Member {
 
 async function member(): Promise<Member> {
   const username = uniqueUsername('fault');
-  const tokens = await app.auth.register({ username, password: PASSWORD });
+  const tokens = await ctx.app.auth.register({ username, password: PASSWORD });
   const { sub, sid } = claimsOf(tokens.accessToken);
   return { username, sub, tokens, sid };
 }
 
-const readUser = (username: string) => dynamo.read('UsersTable', { username: username.toLowerCase() });
-const readSession = (sid: string) => dynamo.read('SessionsTable', { id: sid });
-const sessionsOf = (sub: string) => dynamo.scan('SessionsTable', sub);
+const readUser = (username: string) => ctx.dynamo.read('UsersTable', { username: username.toLowerCase() });
+const readSession = (sid: string) => ctx.dynamo.read('SessionsTable', { id: sid });
+const sessionsOf = (sub: string) => ctx.dynamo.scan('SessionsTable', sub);
 
 /** Sessions whose user does not exist: what a half-done registration leaves behind. */
 async function orphanSessions(): Promise<Record<string, unknown>[]> {
-  const subs = new Set((await dynamo.scan('UsersTable')).map((user) => user.sub));
-  return (await dynamo.scan('SessionsTable')).filter((session) => !subs.has(session.sub));
+  const subs = new Set((await ctx.dynamo.scan('UsersTable')).map((user) => user.sub));
+  return (await ctx.dynamo.scan('SessionsTable')).filter((session) => !subs.has(session.sub));
 }
 
 const registerEvent = (username: string) => proxyEvent({ body: { username, password: PASSWORD } });
@@ -134,7 +126,7 @@ describe('POST /auth/register when DynamoDB fails', () => {
 describe('POST /auth/login when DynamoDB fails', () => {
   it.each(FAULTS)('answers 503 when reading the user fails (%s), starts no session, and a retry succeeds', async (_name, error) => {
     const who = await member();
-    const fault = fail('BatchGetItem', 'UsersTable', error);
+    const fault = fail('GetItem', 'UsersTable', error);
 
     const response = await handlers.login(loginEvent(who.username));
 
@@ -217,7 +209,7 @@ describe('POST /auth/logout when DynamoDB fails', () => {
 
   it.each(FAULTS)('answers 503 to {all: true} when listing the sessions fails (%s), and ends none', async (_name, error) => {
     const who = await member();
-    await app.auth.login({ username: who.username, password: PASSWORD });
+    await ctx.app.auth.login({ username: who.username, password: PASSWORD });
     const fault = fail('Query', 'SessionsTable', error);
 
     const response = await handlers.logout(proxyEvent({ body: { all: true }, headers: { Authorization: `Bearer ${who.tokens.accessToken}` }, contentType: 'application/json' }));
@@ -243,7 +235,7 @@ describe('GET /sessions and DELETE /sessions/{id} when DynamoDB fails', () => {
     ...FAULTS.map(([name, error]) => [`deleting it fails (${name})`, 'DeleteItem', error] as const),
   ])('DELETE /sessions/{id} answers 503 when %s; the session and its token survive', async (_case, operation, error) => {
     const who = await member();
-    const other = await app.auth.login({ username: who.username, password: PASSWORD });
+    const other = await ctx.app.auth.login({ username: who.username, password: PASSWORD });
     const otherSid = claimsOf(other.accessToken).sid;
     const fault = fail(operation, 'SessionsTable', error);
 
@@ -260,7 +252,7 @@ describe('POST /auth/password when DynamoDB fails', () => {
   /** A user with the caller's session and two others. */
   async function memberWithOtherSessions() {
     const who = await member();
-    const others = [await app.auth.login({ username: who.username, password: PASSWORD }), await app.auth.login({ username: who.username, password: PASSWORD })];
+    const others = [await ctx.app.auth.login({ username: who.username, password: PASSWORD }), await ctx.app.auth.login({ username: who.username, password: PASSWORD })];
     return { who, others };
   }
 
@@ -309,11 +301,90 @@ describe('POST /auth/password when DynamoDB fails', () => {
   });
 });
 
+describe('POST /oauth/revoke when DynamoDB fails', () => {
+  it.each(FAULTS)('answers 503 when deleting the session fails (%s), so the client retries; the session is still there', async (_name, error) => {
+    const who = await member();
+    const fault = fail('DeleteItem', 'SessionsTable', error);
+
+    const response = await handlers.revoke(proxyEvent({ rawBody: new URLSearchParams({ token: who.tokens.refreshToken }).toString(), contentType: 'application/x-www-form-urlencoded' }));
+
+    fault.remove();
+    expectUnavailable(response);
+    expect(await readSession(who.sid)).toBeDefined();
+  });
+});
+
+/** A write that DynamoDB applied, whose response was lost on the way back, retried by the SDK itself. */
+const lostOnce = (table: TableId, operation: string, error: () => Error) =>
+  injectFault(ctx.dynamo.doc, { operation, table: ctx.dynamo.tables[table], error, when: 'after', times: 1, perAttempt: true });
+
+describe('writes whose response was lost, retried by the SDK itself: the retry recognises its own write', () => {
+  it.each(LOST_RESPONSES)('register: the user PutItem (%s)', async (_name, error) => {
+    const username = uniqueUsername('lost');
+    const fault = lostOnce('UsersTable', 'PutItem', error);
+
+    const response = await handlers.register(registerEvent(username));
+
+    expect(fault.hits).toBe(1);
+    expect(response.statusCode).toBe(201);
+    const user = await readUser(username);
+    expect(user?.sub).toBe(claimsOf(bodyOf(response).access_token as string).sub);
+    expect(await sessionsOf(user?.sub as string)).toHaveLength(1);
+  });
+
+  it.each(LOST_RESPONSES)('register: the first session PutItem (%s)', async (_name, error) => {
+    const username = uniqueUsername('lost');
+    const fault = lostOnce('SessionsTable', 'PutItem', error);
+
+    const response = await handlers.register(registerEvent(username));
+
+    expect(fault.hits).toBe(1);
+    expect(response.statusCode).toBe(201);
+    expect(await sessionsOf((await readUser(username))?.sub as string)).toHaveLength(1);
+  });
+
+  it.each(LOST_RESPONSES)('login: the session PutItem (%s)', async (_name, error) => {
+    const who = await member();
+    const fault = lostOnce('SessionsTable', 'PutItem', error);
+
+    const response = await handlers.login(loginEvent(who.username));
+
+    expect(fault.hits).toBe(1);
+    expect(response.statusCode).toBe(200);
+    const { sid } = claimsOf(bodyOf(response).access_token as string);
+    expect(await readSession(sid)).toMatchObject({ sub: who.sub, tokenHash: sha256(bodyOf(response).refresh_token as string) });
+  });
+
+  it.each(LOST_RESPONSES)('refresh: the rotation UpdateItem, answered 200 with the stored successor (%s)', async (_name, error) => {
+    const who = await member();
+    const fault = lostOnce('SessionsTable', 'UpdateItem', error);
+
+    const response = await handlers.refresh(refreshEvent(who.tokens.refreshToken));
+
+    expect(fault.hits).toBe(1);
+    expect(response.statusCode).toBe(200);
+    expect(await readSession(who.sid)).toMatchObject({ tokenHash: sha256(bodyOf(response).refresh_token as string), previousHash: sha256(who.tokens.refreshToken) });
+  });
+
+  it.each(LOST_RESPONSES)('password change: the new hash UpdateItem; the other sessions still end (%s)', async (_name, error) => {
+    const who = await member();
+    const other = await ctx.app.auth.login({ username: who.username, password: PASSWORD });
+    const fault = lostOnce('UsersTable', 'UpdateItem', error);
+
+    const response = await handlers.password(passwordEvent(who));
+
+    expect(fault.hits).toBe(1);
+    expect(response.statusCode).toBe(204);
+    expect(await readSession(claimsOf(other.accessToken).sid)).toBeUndefined();
+    expect((await handlers.login(proxyEvent({ body: { username: who.username, password: NEW_PASSWORD }, sourceIp: uniqueSourceIp() }))).statusCode).toBe(200);
+  });
+});
+
 describe('the DynamoDB client', () => {
   it('bounds a call (attempts × (connect + request timeout) + the SDK’s worst backoff) below the Lambda timeout, itself below API Gateway’s 29 s', async () => {
-    const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: dynamo.endpoint });
+    const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: ctx.dynamo.endpoint });
     // The request handler resolves its options on first use.
-    await doc.send(new GetCommand({ TableName: dynamo.tables.UsersTable, Key: { username: 'nobody' } }));
+    await doc.send(new GetCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { username: 'nobody' } }));
 
     const maxAttempts = await doc.config.maxAttempts();
     const handlerConfig = (doc.config.requestHandler as unknown as { httpHandlerConfigs(): { connectionTimeout?: number; requestTimeout?: number } }).httpHandlerConfigs();

@@ -8,24 +8,16 @@ import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { JWK } from 'jose';
 import type { HttpResponse } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, httpHandlers, proxyEvent, uniqueSourceIp, uniqueUsername, type TestApp } from '../support/app';
-import { clearFaults, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';
+import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
+import { clearFaults, injectFault, sdkErrors } from '../support/dynalite';
 
 const GRACE = 30;
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase';
 const WRONG_PASSWORD = 'guessing wildly here';
 
-let dynamo: LocalDynamo;
-let app: TestApp;
-let routes: ReturnType<typeof httpHandlers>;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  app = await createTestApp(dynamo, { REFRESH_TOKEN_REUSE_GRACE: String(GRACE) });
-  routes = httpHandlers(app.deps);
-});
-afterAll(() => dynamo.stop());
+const ctx = withTestApp({ REFRESH_TOKEN_REUSE_GRACE: String(GRACE) });
+const routes = ctx.handlers;
 
 // ---------------------------------------------------------------------------------------------------------
 // Recording every output channel
@@ -47,7 +39,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   jest.restoreAllMocks();
-  clearFaults(dynamo.doc);
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -81,8 +72,8 @@ class Secrets {
 
   /** Password hashes, refresh-token hashes and sealed successors as the tables hold them now. */
   async fromTables(): Promise<void> {
-    for (const user of await dynamo.scan('UsersTable')) this.add('argon2 hash', user.passwordHash);
-    for (const session of await dynamo.scan('SessionsTable')) {
+    for (const user of await ctx.dynamo.scan('UsersTable')) this.add('argon2 hash', user.passwordHash);
+    for (const session of await ctx.dynamo.scan('SessionsTable')) {
       this.add('refresh token hash', session.tokenHash);
       this.add('previous refresh token hash', session.previousHash);
       this.add('sealed successor', session.successor);
@@ -99,7 +90,7 @@ class Secrets {
 async function knownSecrets(): Promise<Secrets> {
   const secrets = new Secrets();
   for (const password of [PASSWORD, NEW_PASSWORD, WRONG_PASSWORD]) secrets.add('password', password);
-  const { keys } = JSON.parse(app.config.signingKeys) as { keys: JWK[] };
+  const { keys } = JSON.parse(ctx.app.config.signingKeys) as { keys: JWK[] };
   for (const key of keys) secrets.add('private key d', key.d);
   await secrets.fromTables();
   return secrets;
@@ -173,7 +164,7 @@ describe('nothing secret is logged', () => {
     const rotated = await call(secrets, routes.refresh(json({ refresh_token: refreshToken })));
     const retried = await call(secrets, routes.refresh(json({ refresh_token: refreshToken })));
     await secrets.fromTables();
-    app.clock.advance(GRACE + 1);
+    ctx.app.clock.advance(GRACE + 1);
     const stolen = await routes.refresh(json({ refresh_token: refreshToken }));
     const newest = await routes.refresh(json({ refresh_token: bodyOf(rotated).refresh_token }));
 
@@ -232,16 +223,16 @@ describe('failures are logged, and nothing secret with them', () => {
     const { username, accessToken, refreshToken } = await signUp(secrets);
     await secrets.fromTables();
 
-    injectFault(dynamo.doc, { operation: 'PutItem', table: dynamo.tables.SessionsTable, error: sdkErrors.connectionReset });
-    injectFault(dynamo.doc, { operation: 'DeleteItem', table: dynamo.tables.UsersTable, error: sdkErrors.timeout }); // the take-back fails too
+    injectFault(ctx.dynamo.doc, { operation: 'PutItem', table: ctx.dynamo.tables.SessionsTable, error: sdkErrors.connectionReset });
+    injectFault(ctx.dynamo.doc, { operation: 'DeleteItem', table: ctx.dynamo.tables.UsersTable, error: sdkErrors.timeout }); // the take-back fails too
     const register = await routes.register(json({ username: uniqueUsername('logs'), password: PASSWORD }));
     const login = await routes.login(json({ username, password: PASSWORD }));
-    clearFaults(dynamo.doc);
-    injectFault(dynamo.doc, { operation: ['UpdateItem', 'GetItem', 'BatchGetItem', 'Query'], error: sdkErrors.throttling });
+    clearFaults(ctx.dynamo.doc);
+    injectFault(ctx.dynamo.doc, { operation: ['UpdateItem', 'GetItem', 'BatchGetItem', 'Query'], error: sdkErrors.throttling });
     const refresh = await routes.refresh(json({ refresh_token: refreshToken }));
     const password = await routes.password(asCaller(accessToken, { body: { password: PASSWORD, new_password: NEW_PASSWORD } }));
     const badLogin = await routes.login(json({ username, password: WRONG_PASSWORD }));
-    clearFaults(dynamo.doc);
+    clearFaults(ctx.dynamo.doc);
 
     expect([register.statusCode, login.statusCode, refresh.statusCode, password.statusCode, badLogin.statusCode]).toEqual([503, 503, 503, 503, 503]);
     await secrets.fromTables();

@@ -10,17 +10,13 @@ import { makeListSessionsHandler } from '../../functions/sessions-list';
 import { makeTokenHandler } from '../../functions/token';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { createAuthService, type AuthService } from '../../lib/auth';
-import { loadConfig, type Config } from '../../lib/config';
-import type { AppDeps } from '../../lib/deps';
+import { loadConfig } from '../../lib/config';
+import { createAppDeps, type AppDeps } from '../../lib/deps';
 import type { HttpEvent, HttpResponse } from '../../lib/http';
-import { generateSigningJwk, loadKeyRing, type KeyRing } from '../../lib/keys';
-import { createSessionStore, type SessionStore } from '../../lib/sessions';
-import { createLoginGuard } from '../../lib/throttle';
-import { createTokenService, type TokenService } from '../../lib/tokens';
-import { createUserStore, type UserStore } from '../../lib/users';
+import { generateSigningJwk, loadKeyRing } from '../../lib/keys';
+import type { AuthorizerContext } from '../../lib/caller';
 import fixture from '../fixtures/api-gateway-proxy-event.json';
-import type { LocalDynamo } from './dynalite';
+import { clearFaults, startDynalite, type LocalDynamo } from './dynalite';
 
 /** A clock the tests move by hand, shared by the auth service and the token service. */
 export interface TestClock {
@@ -45,13 +41,7 @@ export function createClock(start = START): TestClock {
   };
 }
 
-export interface TestApp {
-  config: Config;
-  keys: KeyRing;
-  tokens: TokenService;
-  auth: AuthService;
-  users: UserStore;
-  sessions: SessionStore;
+export interface TestApp extends AppDeps {
   clock: TestClock;
   /** The handler factories' argument. */
   deps: () => Promise<AppDeps>;
@@ -73,25 +63,8 @@ export async function createTestApp(dynamo: LocalDynamo, env: Record<string, str
     ...env,
   });
   const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
-  const tokens = createTokenService(config, keys, clock.now);
-  const users = createUserStore(dynamo.doc, config.usersTable);
-  const sessions = createSessionStore(dynamo.doc, config.sessionsTable, {
-    idleTtl: config.refreshTokenIdleTtl,
-    absoluteTtl: config.refreshTokenAbsoluteTtl,
-    reuseGrace: config.refreshTokenReuseGrace,
-  });
-  const guard = createLoginGuard(dynamo.doc, { users: config.usersTable, attempts: config.attemptsTable });
-  const auth = createAuthService({ config, users, sessions, tokens, guard, now: clock.now });
-  const appDeps: AppDeps = { config, keys, tokens, auth };
-  return { config, keys, tokens, auth, users, sessions, clock, deps: async () => appDeps };
-}
-
-/** What the authorizer passes a protected route (functions/authorizer.ts): strings only. */
-export interface AuthorizerContext {
-  sub: string;
-  scope: string;
-  sid: string;
-  client_id: string;
+  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now });
+  return { ...appDeps, clock, deps: async () => appDeps };
 }
 
 export interface EventOptions {
@@ -180,5 +153,44 @@ export function httpHandlers(deps: () => Promise<AppDeps>) {
     password: makePasswordHandler(deps),
     token: makeTokenHandler(deps),
     revoke: makeRevokeHandler(deps),
+  };
+}
+
+/** What `withTestApp` gives a test file: filled in before its first test runs. */
+export interface TestContext {
+  readonly dynamo: LocalDynamo;
+  readonly app: TestApp;
+  /** Every HTTP handler, built at once on deps that resolve to the app once it exists. */
+  readonly handlers: ReturnType<typeof httpHandlers>;
+}
+
+/**
+ * The setup most test files share: a dynalite with serverless.yml's tables and a real app on it (beforeAll),
+ * faults cleared after each test, everything stopped after the last. `env` and `clock` as createTestApp.
+ */
+export function withTestApp(env: Record<string, string> = {}, clock?: TestClock): TestContext {
+  let dynamo: LocalDynamo | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    app = await createTestApp(dynamo, env, clock);
+  });
+  afterEach(() => {
+    if (dynamo) clearFaults(dynamo.doc);
+  });
+  afterAll(async () => {
+    await dynamo?.stop();
+  });
+  const notYet = (what: string) => new Error(`${what} exists only once beforeAll has run`);
+  return {
+    get dynamo() {
+      if (!dynamo) throw notYet('the test dynalite');
+      return dynamo;
+    },
+    get app() {
+      if (!app) throw notYet('the test app');
+      return app;
+    },
+    handlers: httpHandlers(() => (app ? app.deps() : Promise.reject(notYet('the test app')))),
   };
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'yaml';
 import { createDocumentClient } from '../../lib/dynamo';
+import { createTables } from '../../scripts/local-gateway/tables';
+import { ROOT } from './root';
 
 // dynalite ships no types; it is a function that returns an http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,32 +28,11 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-interface TableResource {
-  Type: string;
-  Properties: Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema' | 'BillingMode' | 'GlobalSecondaryIndexes'>;
-}
-
-/** The AWS::DynamoDB::Table resources of serverless.yml, by logical id: the single source of truth for tables. */
-export function tableDefinitions(): Record<string, TableResource['Properties']> {
-  const manifest = parse(readFileSync(join(__dirname, '..', '..', 'serverless.yml'), 'utf8')) as {
-    resources: { Resources: Record<string, TableResource> };
-  };
-  const tables: Record<string, TableResource['Properties']> = {};
-  for (const [id, resource] of Object.entries(manifest.resources.Resources)) {
-    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
-    const { AttributeDefinitions, KeySchema, BillingMode, GlobalSecondaryIndexes } = resource.Properties;
-    tables[id] = { AttributeDefinitions, KeySchema, BillingMode, GlobalSecondaryIndexes };
-  }
-  return tables;
-}
-
-async function waitUntilActive(client: DynamoDBClient, TableName: string): Promise<void> {
-  for (let tries = 0; tries < 100; tries += 1) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
-    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`table ${TableName} never became ACTIVE`);
+/** The resources of serverless.yml as written (table names are given per server below). */
+export function manifestResources(): Record<string, { Type: string; Properties: Record<string, unknown> }> {
+  return (parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+    resources: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  }).resources.Resources;
 }
 
 /**
@@ -66,18 +46,10 @@ export async function startDynalite(): Promise<LocalDynamo> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-
+  const resources = manifestResources();
   const suffix = randomUUID().slice(0, 8);
-  const definitions = tableDefinitions();
-  const tables = {} as LocalDynamo['tables'];
-  for (const [id, properties] of Object.entries(definitions)) {
-    const TableName = `${id}-${suffix}`;
-    await admin.send(new CreateTableCommand({ TableName, ...properties }));
-    await waitUntilActive(admin, TableName);
-    tables[id] = TableName;
-  }
-  admin.destroy();
+  const names = Object.fromEntries(Object.keys(resources).map((id) => [id, `${id}-${suffix}`]));
+  const tables = (await createTables(endpoint, resources, names)) as LocalDynamo['tables'];
 
   const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: endpoint });
   return {

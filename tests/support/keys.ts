@@ -37,6 +37,7 @@ export function testEnv(signingKeys: string, overrides: Record<string, string | 
   };
 }
 
+/** A real config, key ring and token service: the VerifierDeps the authorizer and metadata routes take. */
 export interface TestSetup {
   alg: SigningAlg;
   jwks: JWK[];
@@ -44,6 +45,7 @@ export interface TestSetup {
   keys: KeyRing;
   /** The clock the token service reads; tests move it by assigning `clock.now` (milliseconds). */
   clock: { now: number };
+  now: () => number;
   tokens: TokenService;
 }
 
@@ -57,8 +59,9 @@ export async function testSetup(
   const config = loadConfig(testEnv(signingKeysJson(keysForRing), { SIGNING_ALG: alg, ...env }));
   const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
   const clock = { now: Date.UTC(2030, 0, 1, 12, 0, 0) };
-  const tokens = createTokenService(config, keys, () => clock.now);
-  return { alg, jwks: keysForRing, config, keys, clock, tokens };
+  const now = () => clock.now;
+  const tokens = createTokenService(config, keys, now);
+  return { alg, jwks: keysForRing, config, keys, clock, now, tokens };
 }
 
 /** A grant as the login handler would pass it. */

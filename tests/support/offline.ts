@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-/** The service's root, where serverless.yml lives. */
-export const ROOT = path.resolve(__dirname, '..', '..');
+export { ROOT } from './root';
+import { ROOT } from './root';
+import { freePort } from '../../scripts/local-gateway/ports';
 const CLI = path.join('node_modules', 'serverless', 'bin', 'serverless.js');
 
 /** Configuration a test may set; anything not set falls back to serverless.yml's defaults, not the caller's shell. */
@@ -18,32 +19,12 @@ const MAX_OUTPUT = 256 * 1024;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(2000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
-    socket.once('error', () => resolve(false));
-  });
-}
+export { acceptsConnections, freePort } from '../../scripts/local-gateway/ports';
 
 export interface HttpAnswer {
   status: number;
-  headers: Headers;
+  /** Lower-case names; a repeated header (Set-Cookie) keeps every value. */
+  headers: http.IncomingHttpHeaders;
   text: string;
   /** The body parsed as JSON; undefined when it is not JSON. */
   json: any;
@@ -56,6 +37,67 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** An access token, sent as `Authorization: Bearer …`. */
   bearer?: string;
+  /**
+   * The client's own address (127.0.0.2, 127.0.0.3 …: Linux routes all of 127/8 to the loopback), so that
+   * tests can be distinct clients, as the server sees them.
+   */
+  from?: string;
+  timeoutMs?: number;
+}
+
+/** One HTTP request with node:http (fetch cannot choose its source address). */
+export function apiRequest(baseUrl: string, method: string, route: string, options: RequestOptions = {}): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+  const url = new URL(route, baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method, headers, localAddress: options.from, timeout: options.timeoutMs ?? 20_000 },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`${method} ${route} timed out`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** A running local API, as the tests see it: where it is, and a way to call it. */
+export interface LocalApi {
+  baseUrl: string;
+  request(method: string, route: string, options?: RequestOptions): Promise<HttpAnswer>;
+}
+
+/** Polls GET /.well-known/jwks.json until it answers 200. */
+export async function untilReady(baseUrl: string, timeoutMs: number, failed: () => string | undefined = () => undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = failed();
+    if (reason !== undefined) throw new Error(reason);
+    const status = await apiRequest(baseUrl, 'GET', '/.well-known/jwks.json', { timeoutMs: 3000 }).then((answer) => answer.status, () => 0);
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`no 200 from ${baseUrl}/.well-known/jwks.json within ${timeoutMs} ms`);
+    await sleep(250);
+  }
 }
 
 export interface OfflineOptions {
@@ -65,6 +107,8 @@ export interface OfflineOptions {
   dataDir?: string;
   port?: number;
   readyTimeoutMs?: number;
+  /** Also write everything the process prints to this file (for servers shared across test files). */
+  logFile?: string;
 }
 
 export interface StopOptions {
@@ -78,7 +122,7 @@ export interface Exit {
 }
 
 /** One `serverless offline start` child process in its own process group. */
-export class OfflineServer {
+export class OfflineServer implements LocalApi {
   readonly baseUrl: string;
   /** Settles when the CLI process exits. */
   readonly exited: Promise<Exit>;
@@ -94,9 +138,12 @@ export class OfflineServer {
     readonly esbuildFolder: string,
     /** The child's TMPDIR, removed on stop whatever the tools leave in it. */
     private readonly tmpDir: string,
+    logFile?: string,
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
+    const log = logFile === undefined ? undefined : fs.openSync(logFile, 'w');
     const collect = (chunk: Buffer) => {
+      if (log !== undefined) fs.writeSync(log, chunk);
       this.chunks.push(chunk.toString('utf8'));
       this.size += chunk.length;
       while (this.size > MAX_OUTPUT && this.chunks.length > 1) this.size -= Buffer.byteLength(this.chunks.shift()!);
@@ -143,7 +190,7 @@ export class OfflineServer {
       detached: true, // its own process group: stop() ends esbuild's service processes with it
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new OfflineServer(child, port, dataDir, esbuildFolder, tmpDir);
+    return new OfflineServer(child, port, dataDir, esbuildFolder, tmpDir, options.logFile);
   }
 
   /** Spawns the CLI and waits until GET /.well-known/jwks.json answers 200; on failure stops it and throws with its output. */
@@ -172,36 +219,16 @@ export class OfflineServer {
   }
 
   private async waitUntilReady(timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.exit) return { ok: false, reason: `the process exited (${JSON.stringify(this.exit)})` };
-      const status = await fetch(`${this.baseUrl}/.well-known/jwks.json`, { signal: AbortSignal.timeout(3000) })
-        .then(async (response) => { await response.arrayBuffer(); return response.status; })
-        .catch(() => 0);
-      if (status === 200) return { ok: true };
-      await sleep(250);
-    }
-    return { ok: false, reason: `no 200 from /.well-known/jwks.json within ${timeoutMs} ms` };
+    const exited = () => (this.exit ? `the process exited (${JSON.stringify(this.exit)})` : undefined);
+    return untilReady(this.baseUrl, timeoutMs, exited).then(
+      () => ({ ok: true as const }),
+      (error: Error) => ({ ok: false as const, reason: error.message }),
+    );
   }
 
   /** One HTTP request to the local API. */
-  async request(method: string, route: string, options: RequestOptions = {}): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { ...options.headers };
-    let body = options.body;
-    if (options.json !== undefined) {
-      body = JSON.stringify(options.json);
-      headers['content-type'] ??= 'application/json';
-    }
-    if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
-    const response = await fetch(`${this.baseUrl}${route}`, { method, headers, body, signal: AbortSignal.timeout(20_000) });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
+  request(method: string, route: string, options: RequestOptions = {}): Promise<HttpAnswer> {
+    return apiRequest(this.baseUrl, method, route, options);
   }
 
   /**

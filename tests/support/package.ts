@@ -1,64 +1,81 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './offline';
+import { ROOT } from './root';
 
 const CLI = path.join('node_modules', 'serverless', 'bin', 'serverless.js');
+/** The stages the package tests read; each is packaged once per `npm test` run (tests/support/global-package.ts). */
+export const STAGES = ['dev'] as const;
+export type Stage = (typeof STAGES)[number];
 
 export interface CfnResource {
   Type: string;
   Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 
 export interface PackagedService {
   /** Where `serverless package --package` wrote the zips and templates. */
   dir: string;
   resources: Record<string, CfnResource>;
-  /** The CLI's stdout and stderr, for diagnostics. */
-  output: string;
-  /** Removes the package directory and the esbuild work folder. */
-  cleanup(): void;
+  outputs: Record<string, any>;
 }
 
+/** Where one stage's package goes; the file `<dir>.exit` holds the CLI's exit code once it is done. */
+const packageDir = (scratch: string, stage: Stage) => path.join(scratch, `package-${stage}`);
+
 /**
- * Runs `serverless package` once into a fresh temporary directory, with its own esbuild work folder and no
- * AWS credentials in the environment, and reads the CloudFormation template it writes.
+ * Starts `serverless package --stage <stage>` for every stage, without waiting: the tests wait for the
+ * result they read. No AWS credentials in its environment; its own esbuild work folder and TMPDIR.
  */
-export async function packageService(timeoutMs = 180_000): Promise<PackagedService> {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-auth-package-'));
-  const dir = path.join(scratch, 'package');
-  // serverless-esbuild leaves a folder per function in os.tmpdir() (its scoped removal is a no-op): give it ours.
-  const tmp = path.join(scratch, 'tmp');
-  fs.mkdirSync(tmp);
-  const esbuildFolder = `.esbuild-test-${randomBytes(6).toString('hex')}`;
-  const cleanup = () => {
-    fs.rmSync(scratch, { recursive: true, force: true });
-    fs.rmSync(path.join(ROOT, esbuildFolder), { recursive: true, force: true });
-  };
-  const env: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: esbuildFolder, TMPDIR: tmp, NO_COLOR: '1', SLS_TELEMETRY_DISABLED: '1' };
-  for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
-
-  const child = spawn(process.execPath, [CLI, 'package', '--package', dir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('exit', (exitCode) => resolve(exitCode));
-    child.once('error', () => resolve(-1));
+export function startPackaging(scratch: string, env: NodeJS.ProcessEnv = {}): { children: ChildProcess[]; cleanup(): void } {
+  const folders: string[] = [];
+  const children = STAGES.map((stage) => {
+    const dir = packageDir(scratch, stage);
+    const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-'));
+    const esbuildFolder = `.esbuild-test-${randomBytes(6).toString('hex')}`;
+    folders.push(path.join(ROOT, esbuildFolder));
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: esbuildFolder, TMPDIR: tmp, NO_COLOR: '1', SLS_TELEMETRY_DISABLED: '1', ...env };
+    for (const name of Object.keys(childEnv)) if (name.startsWith('AWS_')) delete childEnv[name];
+    const log = fs.openSync(`${dir}.log`, 'w');
+    const child = spawn(process.execPath, [CLI, 'package', '--stage', stage, '--package', dir], { cwd: ROOT, env: childEnv, stdio: ['ignore', log, log] });
+    child.once('exit', (code) => {
+      fs.closeSync(log);
+      fs.writeFileSync(`${dir}.exit`, String(code ?? -1));
+    });
+    return child;
   });
-  clearTimeout(timer);
+  return {
+    children,
+    cleanup: () => {
+      for (const child of children) child.kill('SIGKILL');
+      for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
 
-  const templateFile = path.join(dir, 'cloudformation-template-update-stack.json');
-  if (code !== 0 || !fs.existsSync(templateFile)) {
-    cleanup();
-    throw new Error(`serverless package failed (exit ${code}):\n${output}`);
+/** The package of one stage, made once per run by the package project's global setup; waits until it is done. */
+export async function packaged(stage: Stage = 'dev', timeoutMs = 240_000): Promise<PackagedService> {
+  const scratch = process.env.PACKAGE_SCRATCH;
+  if (!scratch) throw new Error('PACKAGE_SCRATCH is not set: run the package tests through jest (tests/support/global-package.ts)');
+  const dir = packageDir(scratch, stage);
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(`${dir}.exit`)) {
+    if (Date.now() > deadline) throw new Error(`serverless package --stage ${stage} did not finish in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as { Resources: Record<string, CfnResource> };
-  return { dir, resources: template.Resources, output, cleanup };
+  const code = fs.readFileSync(`${dir}.exit`, 'utf8');
+  const templateFile = path.join(dir, 'cloudformation-template-update-stack.json');
+  if (code !== '0' || !fs.existsSync(templateFile)) {
+    throw new Error(`serverless package --stage ${stage} failed (exit ${code}):\n${fs.readFileSync(`${dir}.log`, 'utf8')}`);
+  }
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as { Resources: Record<string, CfnResource>; Outputs?: Record<string, any> };
+  return { dir, resources: template.Resources, outputs: template.Outputs ?? {} };
 }
 
 /** The resources of one CloudFormation type, by logical id. */
@@ -77,3 +94,5 @@ export async function zipEntries(zipFile: string): Promise<string[]> {
   const { stdout } = await promisify(execFile)('unzip', ['-Z1', zipFile], { maxBuffer: 16 * 1024 * 1024 });
   return stdout.split('\n').filter((line) => line !== '');
 }
+
+export const newScratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-auth-package-'));

@@ -1,0 +1,61 @@
+import { challenge } from './bearer';
+import { caller, requireScope, type Caller } from './caller';
+import type { Config } from './config';
+import { withCors } from './cors';
+import { AuthError } from './errors';
+import { errorResponse, type HttpEvent, type HttpResponse } from './http';
+
+/** What every route needs from its deps at the edge. */
+export interface EdgeDeps {
+  config: Pick<Config, 'realm' | 'corsOrigins'>;
+}
+
+export type HttpHandler = (event: HttpEvent) => Promise<HttpResponse>;
+
+/**
+ * A refused bearer token gets its RFC 6750 challenge: the realm alone when no token came, else the error,
+ * and the scope a 403 lacked.
+ */
+function withChallenge(error: unknown, realm: string): unknown {
+  if (!(error instanceof AuthError) || (error.code !== 'invalid_token' && error.code !== 'insufficient_scope')) return error;
+  return new AuthError(error.code, error.message, {
+    status: error.status,
+    headers: { ...error.headers, 'WWW-Authenticate': challenge(realm, error) },
+    cause: error.cause,
+  });
+}
+
+/**
+ * The edge of every HTTP handler, as middy's http-error-handler: the handler only returns its answer or
+ * throws; this turns what it throws into the contract's error body (with the challenge a refused token
+ * needs) and gives every answer the CORS headers its origin may have. Handlers never catch.
+ */
+export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event: HttpEvent, deps: D) => Promise<HttpResponse>): HttpHandler {
+  return async (event) => {
+    let built: D | undefined;
+    let response: HttpResponse;
+    try {
+      built = await deps();
+      response = await handle(event, built);
+    } catch (error) {
+      response = errorResponse(built ? withChallenge(error, built.config.realm) : error);
+    }
+    return built ? withCors(event, response, built.config.corsOrigins) : response;
+  };
+}
+
+/**
+ * A route behind the authorizer: the caller comes from the authorizer's context, and a token without
+ * `scope` (when one is named) gets 403 `insufficient_scope` before the handler runs.
+ */
+export function protectedRoute<D extends EdgeDeps>(
+  scope: string | undefined,
+  deps: () => Promise<D>,
+  handle: (event: HttpEvent, who: Caller, deps: D) => Promise<HttpResponse>,
+): HttpHandler {
+  return route(deps, async (event, built) => {
+    const who = caller(event);
+    requireScope(who, scope);
+    return handle(event, who, built);
+  });
+}

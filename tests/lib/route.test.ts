@@ -1,0 +1,130 @@
+import { AuthError, temporarilyUnavailable } from '../../lib/errors';
+import { json, noContent, type HttpResponse } from '../../lib/http';
+import { protectedRoute, route, type EdgeDeps } from '../../lib/route';
+import { bodyOf, proxyEvent } from '../support/app';
+import { parseBearerChallenge } from '../support/offline';
+
+const APP = 'https://app.example.com';
+const deps = async (): Promise<EdgeDeps> => ({ config: { realm: 'jwt-auth', corsOrigins: [APP] } });
+const CALLER = { sub: 'user-7f3a', scope: 'profile', sid: 'sid-1', client_id: 'default' };
+
+const fromApp = (options: Parameters<typeof proxyEvent>[0] = {}) =>
+  proxyEvent({ ...options, headers: { Origin: APP, 'Content-Type': 'application/json', ...options.headers } });
+const throwing = (error: unknown) => async (): Promise<HttpResponse> => {
+  throw error;
+};
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('route', () => {
+  it('returns the handler’s answer with the CORS headers of a configured origin', async () => {
+    const handler = route(deps, async () => json(200, { ok: true }));
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual({ ok: true });
+    expect(response.headers).toMatchObject({ 'Access-Control-Allow-Origin': APP, Vary: 'Origin', 'Cache-Control': 'no-store' });
+  });
+
+  it('turns what the handler throws into the contract’s error body, with CORS, so a browser can read a 503', async () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined); // a 5xx is logged
+    const handler = route(deps, throwing(temporarilyUnavailable(new Error('throttled'))));
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response)).toMatchObject({ code: 503, error: 'temporarily_unavailable' });
+    expect(response.headers).toMatchObject({ 'Retry-After': '1', 'Access-Control-Allow-Origin': APP });
+    expect(response.headers['Access-Control-Expose-Headers']).toMatch(/Retry-After/);
+  });
+
+  it('answers anything that is not an AuthError with a bare 500 that says nothing about the server', async () => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const handler = route(deps, throwing(new TypeError('secret internals')));
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({ code: 500, error: 'server_error', error_description: 'The server could not complete the request.' });
+    expect(logged).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives an invalid_token its RFC 6750 challenge with the error and description', async () => {
+    const handler = route(deps, throwing(new AuthError('invalid_token', 'The access token belongs to no user.')));
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(401);
+    expect(parseBearerChallenge(response.headers['WWW-Authenticate'])).toEqual({
+      realm: 'jwt-auth',
+      error: 'invalid_token',
+      error_description: 'The access token belongs to no user.',
+    });
+  });
+
+  it('gives a request that carried no token the realm-only challenge', async () => {
+    const handler = route(deps, throwing(new AuthError('invalid_token', 'The access token is missing.', { anonymous: true })));
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['WWW-Authenticate']).toBe('Bearer realm="jwt-auth"');
+  });
+
+  it('adds no challenge to errors that are not about the bearer token', async () => {
+    const handler = route(deps, throwing(new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.')));
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['WWW-Authenticate']).toBeUndefined();
+  });
+
+  it('answers 500 without CORS when the deps cannot be built (a broken configuration)', async () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const handler = route(async (): Promise<EdgeDeps> => { throw new Error('SIGNING_KEYS must be set'); }, async () => noContent());
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(500);
+    expect(response.headers['Access-Control-Allow-Origin']).toBeUndefined();
+  });
+});
+
+describe('protectedRoute', () => {
+  it('hands the handler the caller from the authorizer context', async () => {
+    const seen: unknown[] = [];
+    const handler = protectedRoute('profile', deps, async (_event, who) => {
+      seen.push(who);
+      return noContent();
+    });
+
+    const response = await handler(fromApp({ authorizer: CALLER }));
+
+    expect(response.statusCode).toBe(204);
+    expect(seen).toEqual([{ sub: 'user-7f3a', scope: 'profile', sid: 'sid-1', clientId: 'default' }]);
+  });
+
+  it('refuses a token without the route’s scope with 403 insufficient_scope naming it, before the handler runs', async () => {
+    const ran = jest.fn(async () => noContent());
+    const handler = protectedRoute('sessions', deps, ran);
+
+    const response = await handler(fromApp({ authorizer: CALLER }));
+
+    expect(response.statusCode).toBe(403);
+    expect(bodyOf(response)).toMatchObject({ code: 403, error: 'insufficient_scope' });
+    expect(parseBearerChallenge(response.headers['WWW-Authenticate'])).toMatchObject({ error: 'insufficient_scope', scope: 'sessions' });
+    expect(response.headers['Access-Control-Allow-Origin']).toBe(APP);
+    expect(ran).not.toHaveBeenCalled();
+  });
+
+  it('answers 500, not 401, for a route deployed without the authorizer', async () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const handler = protectedRoute(undefined, deps, async () => noContent());
+
+    const response = await handler(fromApp());
+
+    expect(response.statusCode).toBe(500);
+  });
+});

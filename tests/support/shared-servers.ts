@@ -1,0 +1,70 @@
+/**
+ * The local servers (`serverless offline start`, as `npm start` runs it) that the end-to-end tests share:
+ * started once per `npm test` by the e2e project's global setup, in the background, so that they boot
+ * while other tests run. A test file asks for one by name and waits until it answers.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { JWK } from 'jose';
+import { generateSigningJwk } from '../../lib/keys';
+import { apiRequest, freePort, OfflineServer, untilReady, type LocalApi } from './offline';
+
+/** Each shared server's configuration beyond serverless.yml's defaults. */
+export const SHARED_SERVERS = {
+  /** Default lifetimes: journeys that must not race a clock. */
+  standard: { AUDIENCE: 'https://api.e2e.example' },
+  /** Lifetimes short enough to watch them pass: access tokens live 2 s, a rotated token's grace is 2 s. */
+  short: { ACCESS_TOKEN_TTL: '2', REFRESH_TOKEN_REUSE_GRACE: '2' },
+} as const satisfies Record<string, Record<string, string>>;
+
+export type SharedServerName = keyof typeof SHARED_SERVERS;
+
+export interface SharedServer extends LocalApi {
+  /** The issuer its tokens carry: its own base URL. */
+  issuer: string;
+  env: Record<string, string>;
+  /** Its private signing key (ES256), made by the global setup: for tests that forge with the real key. */
+  signingKey: JWK;
+}
+
+const variable = (name: SharedServerName, what: 'URL' | 'LOG' | 'KEY') => `E2E_${name.toUpperCase()}_${what}`;
+
+/** Global setup: spawns every shared server without waiting for it. */
+export async function spawnSharedServers(): Promise<OfflineServer[]> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-auth-e2e-logs-'));
+  const servers: OfflineServer[] = [];
+  for (const [name, env] of Object.entries(SHARED_SERVERS) as [SharedServerName, Record<string, string>][]) {
+    const port = await freePort();
+    const logFile = path.join(logDir, `${name}.log`);
+    const key = await generateSigningJwk('ES256');
+    const server = await OfflineServer.spawn({
+      port,
+      logFile,
+      env: { ISSUER: `http://127.0.0.1:${port}`, SIGNING_KEYS: JSON.stringify({ keys: [key] }), ...env },
+    });
+    process.env[variable(name, 'URL')] = server.baseUrl;
+    process.env[variable(name, 'LOG')] = logFile;
+    process.env[variable(name, 'KEY')] = JSON.stringify(key);
+    servers.push(server);
+  }
+  return servers;
+}
+
+/** The shared server `name`, once it answers (it may still be booting when a test file starts). */
+export async function sharedServer(name: SharedServerName, timeoutMs = 120_000): Promise<SharedServer> {
+  const baseUrl = process.env[variable(name, 'URL')];
+  const logFile = process.env[variable(name, 'LOG')];
+  const key = process.env[variable(name, 'KEY')];
+  if (!baseUrl || !logFile || !key) throw new Error(`no shared server "${name}": run the e2e tests through jest (tests/support/global-e2e.ts)`);
+  await untilReady(baseUrl, timeoutMs).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- output ---\n${fs.readFileSync(logFile, 'utf8').slice(-20_000)}`);
+  });
+  return {
+    baseUrl,
+    issuer: baseUrl,
+    env: SHARED_SERVERS[name],
+    signingKey: JSON.parse(key) as JWK,
+    request: (method, route, options) => apiRequest(baseUrl, method, route, options),
+  };
+}
