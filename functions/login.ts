@@ -1,8 +1,9 @@
 import { appDeps, type AppDeps } from '../lib/deps';
 import { optionalString, parseJsonBody, sourceIp, tokenResponse } from '../lib/http';
+import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
 
-/** POST /auth/login {username, password, scope?}: 200 and a new session's tokens. */
+/** POST /auth/login {username, password, scope?, client_id?}: 200 and a new session's tokens. */
 export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
     const body = parseJsonBody(event);
@@ -10,6 +11,7 @@ export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
       username: body.username,
       password: body.password,
       scope: optionalString(body, 'scope'),
+      clientId: clientIdParam(optionalString(body, 'client_id')),
       sourceIp: sourceIp(event),
     });
     return tokenResponse(200, tokens);

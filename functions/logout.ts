@@ -1,8 +1,9 @@
-import { bearerCaller } from '../lib/caller';
+import { bearerCaller, requireScope } from '../lib/caller';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
 import { noContent, parseJsonBody, requiredString } from '../lib/http';
 import { route } from '../lib/route';
+import { ROUTE_SCOPES } from '../lib/scopes';
 
 /**
  * POST /auth/logout {refresh_token}: ends that session. {all: true} with a Bearer access token: ends every
@@ -13,6 +14,7 @@ export const makeLogoutHandler = (deps: () => Promise<AppDeps>) =>
     const body = parseJsonBody(event);
     if (body.all === true) {
       const who = await bearerCaller(event, tokens);
+      requireScope(who, ROUTE_SCOPES.account);
       await auth.logoutAll(who.sub);
     } else if (body.all !== undefined && body.all !== false) {
       throw new AuthError('invalid_request', '"all" must be true or false.');

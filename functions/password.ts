@@ -1,14 +1,15 @@
-import { appDeps, type AppDeps } from '../lib/deps';
-import { noContent, parseJsonBody } from '../lib/http';
+import type { AppDeps } from '../lib/deps';
+import { noContent, parseJsonBody, sourceIp } from '../lib/http';
+import { passwordDeps } from '../lib/password-deps';
 import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
 
 /** POST /auth/password {password, new_password}, behind the authorizer: every other session ends. */
 export const makePasswordHandler = (deps: () => Promise<AppDeps>) =>
-  protectedRoute(ROUTE_SCOPES.password, deps, async (event, who, { auth }) => {
+  protectedRoute(ROUTE_SCOPES.account, deps, async (event, who, { auth }) => {
     const body = parseJsonBody(event);
-    await auth.changePassword(who.sub, who.sid, body.password, body.new_password);
+    await auth.changePassword({ sub: who.sub, sid: who.sid, sourceIp: sourceIp(event) }, body.password, body.new_password);
     return noContent();
   });
 
-export const handler = makePasswordHandler(appDeps);
+export const handler = makePasswordHandler(passwordDeps);

@@ -1,13 +1,20 @@
-import { appDeps, type AppDeps } from '../lib/deps';
+import type { AppDeps } from '../lib/deps';
 import { optionalString, parseJsonBody, tokenResponse } from '../lib/http';
+import { clientIdParam } from '../lib/params';
+import { passwordDeps } from '../lib/password-deps';
 import { route } from '../lib/route';
 
-/** POST /auth/register {username, password, scope?}: 201 and the user's first tokens. */
+/** POST /auth/register {username, password, scope?, client_id?}: 201 and the user's first tokens. */
 export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
     const body = parseJsonBody(event);
-    const tokens = await auth.register({ username: body.username, password: body.password, scope: optionalString(body, 'scope') });
+    const tokens = await auth.register({
+      username: body.username,
+      password: body.password,
+      scope: optionalString(body, 'scope'),
+      clientId: clientIdParam(optionalString(body, 'client_id')),
+    });
     return tokenResponse(201, tokens);
   });
 
-export const handler = makeRegisterHandler(appDeps);
+export const handler = makeRegisterHandler(passwordDeps);

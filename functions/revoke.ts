@@ -11,7 +11,7 @@ import { route } from '../lib/route';
 export const makeRevokeHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
     const params = parseOAuthParams(event);
-    clientIdParam(params);
+    clientIdParam(params.client_id);
     if (params.token === undefined) throw new AuthError('invalid_request', 'The "token" parameter is required.');
     await auth.logout(params.token);
     return json(200, {});

@@ -14,7 +14,7 @@ const required = (params: Record<string, string>, name: string) => {
 export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
     const params = parseOAuthParams(event);
-    const clientId = clientIdParam(params);
+    const clientId = clientIdParam(params.client_id);
     const grantType = required(params, 'grant_type');
     if (grantType === 'password') {
       const credentials = { username: required(params, 'username'), password: required(params, 'password') };

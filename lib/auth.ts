@@ -1,13 +1,14 @@
 import type { Config } from './config';
 import { logger } from './log';
 import { AuthError } from './errors';
-import { hashPassword, needsRehash, validateNewPassword, verifyPassword } from './passwords';
+import { hashPassword, needsRehash, validateNewPassword, verifyPassword, type CommonPasswordCheck } from './passwords';
 import { parseRefreshToken } from './refresh-tokens';
 import { resolveScope } from './scopes';
 import type { Session, SessionStore, SessionSummary } from './sessions';
-import type { LoginGuard } from './throttle';
+import type { PasswordGuard } from './throttle';
 import type { TokenService } from './tokens';
-import { normalizeUsername, type UserStore } from './users';
+import { prepareUsername } from './usernames';
+import { loginKey, type User, type UserStore } from './users';
 
 /** What a successful grant hands the client (the RFC 6749 §5.1 token response's content). */
 export interface IssuedTokens {
@@ -20,12 +21,17 @@ export interface IssuedTokens {
 /** The client id recorded when a client names none (public clients, RFC 6749 §2.1). */
 export const DEFAULT_CLIENT_ID = 'default';
 
+/** How many leftover sessions one request deletes after they were ended in bulk; the rest expire by TTL. */
+const CLEANUP_BUDGET = 1000;
+
 export interface AuthServiceDeps {
-  config: Pick<Config, 'defaultScopes'>;
+  config: Pick<Config, 'defaultScopes' | 'maxSessionsPerUser'>;
   users: UserStore;
   sessions: SessionStore;
   tokens: TokenService;
-  guard: LoginGuard;
+  guard: PasswordGuard;
+  /** The common-password list; only the functions that set passwords carry it (lib/password-deps.ts). */
+  isCommonPassword?: CommonPasswordCheck;
   /** Milliseconds since the epoch. */
   now?: () => number;
 }
@@ -35,14 +41,23 @@ export interface Credentials {
   password: unknown;
   scope?: string;
   clientId?: string;
-  /** The caller's IP, for login throttling. */
+  /** The caller's address, for the password guard. */
+  sourceIp?: string;
+}
+
+/** Who calls an account route: the user and the session of the access token. */
+export interface Account {
+  sub: string;
+  sid: string;
   sourceIp?: string;
 }
 
 const badCredentials = () => new AuthError('invalid_grant', 'The username or password is incorrect.');
+const rejectedRefreshToken = () => new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+const noSuchUser = () => new AuthError('invalid_token', 'The access token belongs to no user.');
 
 /** The service's use cases; handlers parse HTTP, call one of these, and answer. */
-export function createAuthService({ config, users, sessions, tokens, guard, now = Date.now }: AuthServiceDeps) {
+export function createAuthService({ config, users, sessions, tokens, guard, isCommonPassword, now = Date.now }: AuthServiceDeps) {
   const seconds = () => Math.floor(now() / 1000);
 
   /** Scopes in the order the configuration lists them, unknown ones last. */
@@ -52,61 +67,99 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
     const index = config.defaultScopes.indexOf(scope);
     return index === -1 ? Number.MAX_SAFE_INTEGER : index;
   };
+  /** What may be granted now: a scope removed from the configuration stops being granted at the next refresh. */
+  const grantable = (scopes: Iterable<string>) => [...scopes].filter((scope) => config.defaultScopes.includes(scope));
 
-  async function issue(session: Session, refreshToken: string, scope = ordered(session.scopes)): Promise<IssuedTokens> {
+  async function issue(session: Session, refreshToken: string, scope: string): Promise<IssuedTokens> {
     const { accessToken, expiresIn } = await tokens.issue({ sub: session.sub, scope, sid: session.id, clientId: session.clientId });
     return { accessToken, expiresIn, refreshToken, scope };
+  }
+
+  function newPassword(value: unknown, field?: string): string {
+    // A deployment fault (a function that sets passwords built without the list), not the client's.
+    if (!isCommonPassword) throw new AuthError('server_error', 'This function cannot set passwords.');
+    return validateNewPassword(value, isCommonPassword, field);
+  }
+
+  /** A session is live for its user while the user exists and has not raised its credential version since. */
+  const belongsToCurrentCredential = (session: Pick<Session, 'sub' | 'credentialVersion'>, user: User | undefined) =>
+    user !== undefined && user.sub === session.sub && user.credentialVersion === session.credentialVersion;
+
+  /** Deletes the sessions a bulk end left behind; they are already dead, so a failure here fails nothing. */
+  async function cleanUp(sub: string, keep: ReadonlySet<string> = new Set()): Promise<void> {
+    await sessions.removeAll(sub, keep, CLEANUP_BUDGET).catch((error: unknown) => logger.warn('could not delete ended sessions', error));
+  }
+
+  async function startSession(user: User, clientId: string, scopes: string[]) {
+    return sessions.start({
+      sub: user.sub,
+      clientId,
+      scopes,
+      credentialVersion: user.credentialVersion,
+      now: now(),
+      maxSessions: config.maxSessionsPerUser,
+    });
   }
 
   return {
     /** Creates a user and starts their first session. */
     async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID }: Credentials): Promise<IssuedTokens> {
-      const name = normalizeUsername(username);
-      const secret = validateNewPassword(password);
+      const name = prepareUsername(username);
+      const secret = newPassword(password);
       const granted = resolveScope(scope, config.defaultScopes);
-      const user = await users.create(name.key, name.displayName, await hashPassword(secret), seconds());
+      const user = await users.create(name, await hashPassword(secret), seconds());
       // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
-      const started = await sessions.start(user.sub, clientId, granted.split(' '), seconds()).catch(async (error: unknown) => {
+      const started = await startSession(user, clientId, granted.split(' ')).catch(async (error: unknown) => {
         await users.remove(user).catch((cleanup: unknown) => logger.warn('could not take back a registration', cleanup));
         throw error;
       });
-      return issue(started.session, started.refreshToken);
+      return issue(started.session, started.refreshToken, granted);
     },
 
     /**
-     * Checks a password and starts a session. Unknown user and wrong password answer alike, after the same
-     * hash; repeated failures per username and per IP are throttled (429 with Retry-After).
+     * Checks a password and starts a session. The attempt is reserved before the hash is checked (lib/throttle.ts);
+     * an unknown user and a wrong password answer alike, after the same reads and the same hash.
      */
     async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp }: Credentials): Promise<IssuedTokens> {
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
         throw new AuthError('invalid_request', '"username" and "password" are required strings.');
       }
       const granted = resolveScope(scope, config.defaultScopes);
-      let key: string | undefined;
-      try {
-        key = normalizeUsername(username).key;
-      } catch {
-        key = undefined; // no such user can exist; the IP is still counted and one hash still paid for
-      }
-      const [state, user] = await Promise.all([guard.read(key, sourceIp), key === undefined ? undefined : users.get(key)]);
-      guard.check(state, seconds());
-      if (!(await verifyPassword(user?.passwordHash, password)) || !user || key === undefined) {
-        await guard.recordFailure(key, sourceIp, seconds());
+      const key = loginKey(username);
+      const [reservation, user] = await Promise.all([guard.reserve(key, sourceIp, seconds()), users.findByUsername(key)]);
+      if (!(await verifyPassword(user?.passwordHash, password)) || !user) throw badCredentials();
+      // The credential checked must still be the current one when the session exists: a password change
+      // racing this login either shows here, or leaves the session on a stale version that never refreshes.
+      const [started, current] = await Promise.all([
+        startSession(user, clientId, granted.split(' ')),
+        users.get(user.sub),
+        guard.succeeded(reservation),
+      ]);
+      if (!belongsToCurrentCredential(started.session, current)) {
+        await sessions.revoke(started.session.id);
         throw badCredentials();
       }
-      await guard.recordSuccess(state, key);
-      if (needsRehash(user.passwordHash)) await users.setPasswordHash(user, await hashPassword(password));
-      const started = await sessions.start(user.sub, clientId, granted.split(' '), seconds());
-      return issue(started.session, started.refreshToken);
+      if (needsRehash(user.passwordHash)) await users.rehash(user, await hashPassword(password));
+      return issue(started.session, started.refreshToken, granted);
     },
 
-    /** Rotates a refresh token; `scope` may narrow the access token's scope, never widen it (RFC 6749 §6). */
-    async refresh(refreshToken: string, scope?: string, clientId?: string): Promise<IssuedTokens> {
+    /**
+     * Rotates a refresh token, reading the user in parallel: a session of a deleted user, or one started under
+     * an older credential, ends here. `scope` may narrow the access token's scope, never widen it (RFC 6749 §6).
+     */
+    async refresh(refreshToken: string, scope?: string, clientId = DEFAULT_CLIENT_ID): Promise<IssuedTokens> {
       const presented = parseRefreshToken(refreshToken);
       // Syntax and known scopes are checked here; "granted to this session" inside the rotation's write.
       const narrowed = scope === undefined ? undefined : resolveScope(scope, config.defaultScopes).split(' ');
-      const { session, refreshToken: next } = await sessions.rotate(presented, seconds(), { clientId, scopes: narrowed });
-      return issue(session, next, narrowed === undefined ? undefined : ordered(narrowed));
+      const [rotated, user] = await Promise.all([
+        sessions.rotate(presented, seconds(), { clientId, scopes: narrowed }),
+        users.get(presented.sub),
+      ]);
+      if (!belongsToCurrentCredential(rotated.session, user)) {
+        await sessions.revoke(rotated.session.id);
+        throw rejectedRefreshToken();
+      }
+      return issue(rotated.session, rotated.refreshToken, ordered(narrowed ?? grantable(rotated.session.scopes)));
     },
 
     /** Ends the session a refresh token belongs to. Unknown tokens are ignored (RFC 7009 §2.2). */
@@ -117,41 +170,51 @@ export function createAuthService({ config, users, sessions, tokens, guard, now 
       } catch {
         return;
       }
-      await sessions.revokeByToken(presented);
+      await sessions.revoke(presented.sid);
     },
 
+    /** Ends every session of the user at once, the caller's included, by raising the credential version. */
     async logoutAll(sub: string): Promise<void> {
-      await sessions.revokeAll(sub);
+      if ((await users.raiseCredentialVersion(sub)) === undefined) throw noSuchUser();
+      await cleanUp(sub);
     },
 
     async profile(sub: string): Promise<{ sub: string; username: string }> {
-      const user = await users.getBySub(sub);
-      if (!user) throw new AuthError('invalid_token', 'The access token belongs to no user.');
+      const user = await users.get(sub);
+      if (!user) throw noSuchUser();
       return { sub: user.sub, username: user.displayName };
     },
 
-    listSessions(sub: string): Promise<SessionSummary[]> {
-      return sessions.list(sub, seconds());
+    /** The user's live sessions, newest first, at most MAX_SESSIONS_PER_USER. */
+    async listSessions(sub: string): Promise<SessionSummary[]> {
+      const user = await users.get(sub);
+      if (!user) return [];
+      return sessions.list(sub, seconds(), { limit: config.maxSessionsPerUser, credentialVersion: user.credentialVersion });
     },
 
     async revokeSession(sub: string, sid: string): Promise<void> {
       if (!(await sessions.revokeOwned(sid, sub))) throw new AuthError('not_found', 'There is no such session.');
     },
 
-    /** Changes the password after checking the current one; every other session of the user ends. */
-    async changePassword(sub: string, currentSid: string, password: unknown, newPassword: unknown): Promise<void> {
+    /**
+     * Changes the password after checking the current one through the password guard. The new hash and a new
+     * credential version are one conditional write: every session started under the old password ends at
+     * once, including those whose login raced this change; the caller's own session moves to the new version.
+     */
+    async changePassword(who: Account, password: unknown, replacement: unknown): Promise<void> {
       if (typeof password !== 'string' || password === '') throw new AuthError('invalid_request', '"password" is required.');
-      const replacement = validateNewPassword(newPassword, 'new_password');
-      const user = await users.getBySub(sub);
-      if (!user) throw new AuthError('invalid_token', 'The access token belongs to no user.');
+      const next = newPassword(replacement, 'new_password');
+      const user = await users.get(who.sub);
+      if (!user) throw noSuchUser();
+      const reservation = await guard.reserve(user.username, who.sourceIp, seconds());
       if (!(await verifyPassword(user.passwordHash, password))) {
         throw new AuthError('invalid_grant', 'The current password is incorrect.');
       }
-      // Sessions first: if that fails, the password is unchanged and the client's retry does it all.
-      await sessions.revokeAll(sub, currentSid);
-      if (!(await users.setPasswordHash(user, await hashPassword(replacement)))) {
-        throw new AuthError('invalid_request', 'The password was changed concurrently; try again.', { status: 409 });
-      }
+      const [hash] = await Promise.all([hashPassword(next), guard.succeeded(reservation)]);
+      const changed = await users.changePassword(user, hash);
+      if (!changed) throw new AuthError('invalid_request', 'The password was changed concurrently; try again.', { status: 409 });
+      await sessions.adopt(who.sid, who.sub, user.credentialVersion, changed.credentialVersion);
+      await cleanUp(who.sub, new Set([who.sid]));
     },
   };
 }

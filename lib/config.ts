@@ -20,7 +20,10 @@ export interface Config {
   /** A JSON JWK Set of private keys, newest first. */
   signingKeys: string;
   realm: string;
+  /** Live sessions a user may hold; a login beyond it ends the oldest. */
+  maxSessionsPerUser: number;
   usersTable: string;
+  usernamesTable: string;
   sessionsTable: string;
   attemptsTable: string;
   /** Browser origins allowed by CORS; empty: none. */
@@ -38,14 +41,15 @@ function text(env: Env, name: string, fallback?: string): string {
   return value;
 }
 
-function seconds(env: Env, name: string, fallback: number, { min = 1, max = 400 * 24 * 3600 } = {}): number {
+function whole(env: Env, name: string, fallback: number, { min = 1, max = 400 * 24 * 3600, unit = 'seconds' } = {}): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number of seconds, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number of ${unit}, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} seconds, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} ${unit}, got ${value}`);
   return value;
 }
+const seconds = whole;
 
 function url(env: Env, name: string, fallback?: string): string {
   const value = text(env, name, fallback);
@@ -102,7 +106,9 @@ export function loadConfig(env: Env = process.env): Config {
     signingAlg: signingAlg as SigningAlg,
     signingKeys: text(env, 'SIGNING_KEYS'),
     realm: text(env, 'REALM', 'jwt-auth'),
+    maxSessionsPerUser: whole(env, 'MAX_SESSIONS_PER_USER', 100, { max: 10_000, unit: 'sessions' }),
     usersTable: text(env, 'USERS_TABLE'),
+    usernamesTable: text(env, 'USERNAMES_TABLE'),
     sessionsTable: text(env, 'SESSIONS_TABLE'),
     attemptsTable: text(env, 'ATTEMPTS_TABLE'),
     corsOrigins: origins(env, 'CORS_ORIGINS'),

@@ -32,6 +32,13 @@ export function bySub(table: string, sub: string) {
   };
 }
 
+/**
+ * Whether a value from outside (a `sub` from the authorizer's context, say) can be a key at all: DynamoDB
+ * refuses an empty key and one over 2 KB with a ValidationException, which is no fault of the service.
+ * A value that cannot be a key names no item.
+ */
+export const canBeKey = (value: string) => value.length > 0 && Buffer.byteLength(value) <= 1024;
+
 const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /**

@@ -73,9 +73,8 @@ function shortName(name: string): string {
 }
 
 /** RFC 6749 Appendix A.1: client_id is VSCHAR (printable ASCII); kept short so it stays a small claim. */
-export function clientIdParam(params: Record<string, string>): string | undefined {
-  const clientId = params.client_id;
-  if (clientId === undefined) return undefined;
+export function clientIdParam(clientId: string | undefined): string | undefined {
+  if (clientId === undefined || clientId === '') return undefined;
   if (!/^[\x20-\x7e]{1,128}$/.test(clientId)) throw new AuthError('invalid_request', 'The "client_id" parameter is malformed.');
   return clientId;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { AuthError } from './errors';
 
@@ -12,13 +11,21 @@ export const PASSWORD_MAX_LENGTH = 256;
 /** NIST SP 800-63B §5.1.1.2: passwords are hashed and compared in NFKC, so every way of typing one matches. */
 const normalized = (password: string) => password.normalize('NFKC');
 
-/** Checks a new password's rules; returns it as typed (hashing normalizes it). */
-export function validateNewPassword(value: unknown, field = 'password'): string {
+/** Whether a password is on a list of common and breached ones (lib/common-passwords.ts, injected by the functions that set passwords). */
+export type CommonPasswordCheck = (password: string) => boolean;
+
+/**
+ * Checks a new password's rules (NIST SP 800-63B §5.1.1.2): its length in characters as the user typed
+ * them (one character that NFKC expands to many is still one), and that it is not a common password.
+ * Returns it as typed: hashing normalizes it.
+ */
+export function validateNewPassword(value: unknown, isCommon: CommonPasswordCheck, field = 'password'): string {
   if (typeof value !== 'string') throw new AuthError('invalid_request', `"${field}" must be a string.`);
-  const length = [...normalized(value)].length;
+  const length = [...value].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw new AuthError('invalid_request', `"${field}" must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long.`);
   }
+  if (isCommon(value)) throw new AuthError('invalid_request', `"${field}" is one of the most common passwords; choose another.`);
   return value;
 }
 
@@ -37,15 +44,18 @@ export function needsRehash(stored: string): boolean {
   }
 }
 
-let dummyHash: Promise<string> | undefined;
+/**
+ * What an unknown user's password is checked against: a hash, with today's parameters, of a random password
+ * nobody knows. A constant, so no container pays for a second hash on its first login.
+ */
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$lUdY99v1Q4Oaz5987Prjeg$TzL2/GiMQei4k3YfhJL6GAFOyao3goAsw4WIT/rtcZs';
 
 /**
  * Checks a password against a stored hash. With no stored hash (an unknown user) it still runs one full
  * verification against a dummy hash, so both cases cost the same and answer the same.
  */
 export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
-  dummyHash ??= hashPassword(randomBytes(32).toString('base64url'));
-  const target = stored ?? (await dummyHash);
+  const target = stored ?? DUMMY_HASH;
   let matches: boolean;
   try {
     matches = await verify(target, normalized(password));

@@ -2,42 +2,65 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import { AuthError } from './errors';
 
 /**
- * An opaque refresh token is 48 random bytes, base64url: a 16-byte family key that stays the same for the
- * whole session, then a 32-byte secret (256 bits) that is new at every rotation. The session id is a hash
- * of the family key, so it can be shown (in `sid` claims, in GET /sessions) without letting anyone forge a
- * token of that session; and any token that maps to a session proves its bearer once held one of its tokens.
+ * An opaque refresh token is 64 bytes, base64url: a 16-byte random family key that stays the same for the
+ * whole session, the 16 bytes of the owner's `sub` (a UUID, public in every access token: it lets a refresh
+ * read the user in parallel with its rotation), then a 32-byte secret (256 bits) that is new at every
+ * rotation. The session id is a hash of the family key, so it can be shown (in `sid` claims, in GET
+ * /sessions) without letting anyone forge a token of that session; and any token that maps to a session
+ * proves its bearer once held one of its tokens.
  */
 const FAMILY_BYTES = 16;
+const OWNER_BYTES = 16;
 const SECRET_BYTES = 32;
-const TOKEN_LENGTH = Math.ceil(((FAMILY_BYTES + SECRET_BYTES) * 8) / 6); // 64 base64url characters
+const TOKEN_BYTES = FAMILY_BYTES + OWNER_BYTES + SECRET_BYTES;
+const TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 8) / 6); // 86 base64url characters
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface RefreshToken {
   token: string;
   sid: string;
+  /** The `sub` of the user the session belongs to. */
+  sub: string;
   /** What the store keeps: SHA-256 of the token. A 256-bit random secret needs no slow hash. */
   hash: string;
 }
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('base64url');
+const subOf = (owner: Buffer) => owner.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
-function describe(token: string, familyKey: Buffer): RefreshToken {
-  return { token, sid: sha256(Buffer.concat([Buffer.from('sid:'), familyKey])).slice(0, 22), hash: sha256(token) };
+function describe(token: string, bytes: Buffer): RefreshToken {
+  const familyKey = bytes.subarray(0, FAMILY_BYTES);
+  return {
+    token,
+    sid: sha256(Buffer.concat([Buffer.from('sid:'), familyKey])).slice(0, 22),
+    sub: subOf(bytes.subarray(FAMILY_BYTES, FAMILY_BYTES + OWNER_BYTES)),
+    hash: sha256(token),
+  };
 }
 
-/** A token for a new session (no family key) or the next token of an existing one. */
-export function mintRefreshToken(previous?: string): RefreshToken {
-  const familyKey = previous === undefined ? randomBytes(FAMILY_BYTES) : Buffer.from(previous, 'base64url').subarray(0, FAMILY_BYTES);
-  const token = Buffer.concat([familyKey, randomBytes(SECRET_BYTES)]).toString('base64url');
-  return describe(token, familyKey);
+/** The first token of a new session of `sub`, or, given the token it replaces, the next one of its session. */
+export function mintRefreshToken(owner: string | RefreshToken): RefreshToken {
+  let head: Buffer;
+  if (typeof owner === 'string') {
+    if (!UUID.test(owner)) throw new TypeError('a refresh token is minted for a UUID sub');
+    head = Buffer.concat([randomBytes(FAMILY_BYTES), Buffer.from(owner.replace(/-/g, ''), 'hex')]);
+  } else {
+    head = Buffer.from(owner.token, 'base64url').subarray(0, FAMILY_BYTES + OWNER_BYTES);
+  }
+  const bytes = Buffer.concat([head, randomBytes(SECRET_BYTES)]);
+  return describe(bytes.toString('base64url'), bytes);
 }
+
+const rejected = () => new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
 
 /** Checks the shape of a presented refresh token; a malformed one is `invalid_grant`, like an unknown one. */
 export function parseRefreshToken(value: string): RefreshToken {
-  if (value.length !== TOKEN_LENGTH || !TOKEN_PATTERN.test(value)) {
-    throw new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
-  }
-  return describe(value, Buffer.from(value, 'base64url').subarray(0, FAMILY_BYTES));
+  if (value.length !== TOKEN_LENGTH || !TOKEN_PATTERN.test(value)) throw rejected();
+  const bytes = Buffer.from(value, 'base64url');
+  // base64url's last character has bits that decode to nothing: only the one canonical spelling is a token.
+  if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== value) throw rejected();
+  return describe(value, bytes);
 }
 
 /**

@@ -4,7 +4,8 @@ import { AuthError } from './errors';
 export const ROUTE_SCOPES = {
   me: 'profile',
   sessions: 'sessions',
-  password: undefined,
+  /** Acts on every session of the account: changing the password, logging out everywhere. */
+  account: 'sessions',
 } as const satisfies Record<string, string | undefined>;
 
 /** RFC 6749 §3.3 scope-token. */

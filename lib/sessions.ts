@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { bySub, send, sendIfCondition } from './dynamo';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { bySub, canBeKey, send, sendIfCondition } from './dynamo';
 import { logger } from './log';
 import { AuthError } from './errors';
 import { mintRefreshToken, openSuccessor, sealSuccessor, type RefreshToken } from './refresh-tokens';
@@ -16,7 +16,11 @@ export interface Session {
   clientId: string;
   /** The scopes granted at login (a string set); refreshes may narrow an access token's scope, never these. */
   scopes: Set<string>;
+  /** The owner's credential version when the session started (lib/users.ts); a newer one ends it. */
+  credentialVersion: number;
   createdAt: number;
+  /** Milliseconds: orders a user's sessions (the index's sort key), so two logins in one second are told apart. */
+  startedAt: number;
   lastUsedAt: number;
   idleExpiresAt: number;
   absoluteExpiresAt: number;
@@ -33,12 +37,18 @@ export interface SessionPolicy {
   reuseGrace: number;
 }
 
+/** What the sessions index holds of a session. */
 export interface SessionSummary {
   id: string;
+  clientId: string;
+  credentialVersion: number;
   createdAt: number;
   lastUsedAt: number;
   expiresAt: number;
 }
+
+/** How many deletions a bulk clean-up sends at once (BatchWriteItem takes 25 a request). */
+const CLEANUP = { batch: 25, concurrency: 4 } as const;
 
 /** The moment a session ends: its idle deadline, never past its absolute one. */
 export const endOf = (session: Pick<Session, 'idleExpiresAt' | 'absoluteExpiresAt'>) =>
@@ -64,22 +74,48 @@ function mismatch(session: Session, request: RotationRequest): AuthError | undef
   return undefined;
 }
 
+/** What a new session is. */
+export interface NewSession {
+  sub: string;
+  clientId: string;
+  scopes: string[];
+  /** The owner's credential version, read with the credential the login checked. */
+  credentialVersion: number;
+  /** Epoch milliseconds. */
+  now: number;
+  /** The owner's oldest sessions beyond this many (the new one included) end meanwhile. */
+  maxSessions?: number;
+}
+
 export interface SessionStore {
   /** Starts a session and returns it with its first refresh token. */
-  start(sub: string, clientId: string, scopes: string[], now: number): Promise<{ session: Session; refreshToken: string }>;
+  start(session: NewSession): Promise<{ session: Session; refreshToken: string }>;
   /**
    * Rotates a presented token in one conditional write. A retry with the immediately previous token
    * inside the grace window gets the same successor; any other rotated token revokes the session.
    */
   rotate(presented: RefreshToken, now: number, request?: RotationRequest): Promise<{ session: Session; refreshToken: string }>;
-  /** Ends the session a token belongs to (any token of its family proves the bearer held it). */
-  revokeByToken(presented: RefreshToken): Promise<void>;
+  /** Ends one session by id (a token of its family proves the bearer held it). */
+  revoke(sid: string): Promise<void>;
   /** Ends one session, only if it belongs to `sub`; false when there is no such session of theirs. */
   revokeOwned(sid: string, sub: string): Promise<boolean>;
-  /** Live sessions of a user, newest first. */
-  list(sub: string, now: number): Promise<SessionSummary[]>;
-  /** Ends every session of a user but `keep`. */
-  revokeAll(sub: string, keep?: string): Promise<void>;
+  /** Moves a session to a new credential version, so that it outlives the change its own user made. */
+  adopt(sid: string, sub: string, from: number, to: number): Promise<boolean>;
+  /**
+   * Sessions of a user that have not expired and, when `credentialVersion` is given, belong to it; newest
+   * first, at most `limit` (the index is eventually consistent).
+   */
+  list(sub: string, now: number, options?: { limit?: number; credentialVersion?: number }): Promise<SessionSummary[]>;
+  /**
+   * Deletes a user's sessions but those in `keep`, with bounded concurrency, and at most `budget` of them:
+   * clean-up only (the credential version is what ends them). Returns how many it deleted.
+   */
+  removeAll(sub: string, keep?: ReadonlySet<string>, budget?: number): Promise<number>;
+  /**
+   * Ends the oldest live sessions of a user beyond the `newest` ones, and any expired one, sparing `except`
+   * (the session a login is starting meanwhile).
+   */
+  trim(sub: string, newest: number, except: string, now: number): Promise<void>;
 }
 
 export function createSessionStore(doc: DynamoDBDocumentClient, table: string, policy: SessionPolicy): SessionStore {
@@ -88,19 +124,61 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
   const read = async (id: string) =>
     (await send(() => doc.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true })))).Item as Session | undefined;
 
-  async function list(sub: string, now: number): Promise<SessionSummary[]> {
-    const sessions: Session[] = [];
+  /** A user's sessions from the index, newest first, a page at a time. */
+  async function* indexed(sub: string): AsyncGenerator<Session[]> {
+    if (!canBeKey(sub)) return;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await send(() =>
         doc.send(new QueryCommand({ ...bySub(table, sub), ScanIndexForward: false, ExclusiveStartKey: startKey })),
       );
-      sessions.push(...((page.Items ?? []) as Session[]));
+      yield (page.Items ?? []) as Session[];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return sessions
-      .filter((session) => endOf(session) > now)
-      .map((session) => ({ id: session.id, createdAt: session.createdAt, lastUsedAt: session.lastUsedAt, expiresAt: endOf(session) }));
+  }
+
+  async function list(sub: string, now: number, { limit = Number.POSITIVE_INFINITY, credentialVersion: current }: { limit?: number; credentialVersion?: number } = {}) {
+    const live: SessionSummary[] = [];
+    for await (const page of indexed(sub)) {
+      for (const session of page) {
+        if (endOf(session) <= now || (current !== undefined && session.credentialVersion !== current)) continue;
+        const { id, clientId, credentialVersion, createdAt, lastUsedAt } = session;
+        live.push({ id, clientId, credentialVersion, createdAt, lastUsedAt, expiresAt: endOf(session) });
+      }
+      if (live.length >= limit) break;
+    }
+    return live.slice(0, limit);
+  }
+
+  /** Deletes sessions by id, 25 to a request, a few requests at a time; what DynamoDB leaves unprocessed stays. */
+  async function removeMany(ids: string[]): Promise<number> {
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += CLEANUP.batch) batches.push(ids.slice(i, i + CLEANUP.batch));
+    let removed = 0;
+    const worker = async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        const chunk = batch;
+        const result = await send(() =>
+          doc.send(new BatchWriteCommand({ RequestItems: { [table]: chunk.map((id) => ({ DeleteRequest: { Key: { id } } })) } })),
+        );
+        removed += chunk.length - (result.UnprocessedItems?.[table]?.length ?? 0);
+      }
+    };
+    await Promise.all(Array.from({ length: CLEANUP.concurrency }, worker));
+    return removed;
+  }
+
+  async function trim(sub: string, newest: number, except: string, now: number): Promise<void> {
+    const surplus: string[] = [];
+    let kept = 0;
+    for await (const page of indexed(sub)) {
+      for (const session of page) {
+        if (session.id === except) continue;
+        if (endOf(session) > now && kept < newest) kept += 1;
+        else surplus.push(session.id);
+      }
+    }
+    if (surplus.length > 0) await removeMany(surplus);
   }
 
   /** Why a rotation's condition failed, decided on a consistent read of the item. */
@@ -124,14 +202,18 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
   }
 
   return {
-    async start(sub, clientId, scopes, now) {
-      const first = mintRefreshToken();
+    async start({ sub, clientId, scopes, credentialVersion, now: startedAt, maxSessions = Number.POSITIVE_INFINITY }) {
+      const now = Math.floor(startedAt / 1000);
+      const first = mintRefreshToken(sub);
       const absoluteExpiresAt = now + policy.absoluteTtl;
       const idleExpiresAt = Math.min(now + policy.idleTtl, absoluteExpiresAt);
       const session: Session = {
-        id: first.sid, sub, clientId, scopes: new Set(scopes), createdAt: now, lastUsedAt: now,
+        id: first.sid, sub, clientId, scopes: new Set(scopes), credentialVersion, createdAt: now, startedAt, lastUsedAt: now,
         idleExpiresAt, absoluteExpiresAt, expiresAt: idleExpiresAt, tokenHash: first.hash,
       };
+      const trimmed = Number.isFinite(maxSessions)
+        ? trim(sub, maxSessions - 1, session.id, now).catch((error: unknown) => logger.warn('could not end the oldest sessions', error))
+        : undefined;
       const written = await sendIfCondition(() =>
         doc.send(new PutCommand({ TableName: table, Item: session, ConditionExpression: 'attribute_not_exists(id)' })),
       ).catch(async (error: unknown) => {
@@ -139,6 +221,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
         await remove(session.id).catch((cleanup: unknown) => logger.warn('could not take back a session', cleanup));
         throw error;
       });
+      await trimmed;
       // A failed condition is our own write retried by the SDK after a lost response (128 random bits
       // do not collide); should they ever, say so rather than overwrite a session.
       if (!written && (await read(session.id))?.tokenHash !== first.hash) throw new AuthError('server_error', 'Session id collision.');
@@ -146,7 +229,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     },
 
     async rotate(presented, now, request = {}) {
-      const next = mintRefreshToken(presented.token);
+      const next = mintRefreshToken(presented);
       const idleExpiresAt = now + policy.idleTtl;
       const conditions = ['tokenHash = :presented', 'idleExpiresAt > :now', 'absoluteExpiresAt > :now'];
       const values: Record<string, unknown> = {};
@@ -181,8 +264,8 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       return afterFailedRotation(presented, now, request);
     },
 
-    async revokeByToken(presented) {
-      await remove(presented.sid);
+    async revoke(sid) {
+      await remove(sid);
     },
 
     async revokeOwned(sid, sub) {
@@ -200,11 +283,31 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       return true;
     },
 
+    async adopt(sid, sub, from, to) {
+      const written = await sendIfCondition(() =>
+        doc.send(new UpdateCommand({
+          TableName: table,
+          Key: { id: sid },
+          UpdateExpression: 'SET credentialVersion = :to',
+          ConditionExpression: '#sub = :sub AND credentialVersion IN (:from, :to)',
+          ExpressionAttributeNames: { '#sub': 'sub' },
+          ExpressionAttributeValues: { ':sub': sub, ':from': from, ':to': to },
+        })),
+      );
+      return written !== false;
+    },
+
     list,
 
-    async revokeAll(sub, keep) {
-      const sessions = await list(sub, 0);
-      await Promise.all(sessions.filter((session) => session.id !== keep).map((session) => remove(session.id)));
+    async removeAll(sub, keep = new Set(), budget = Number.POSITIVE_INFINITY) {
+      const ids = new Set<string>();
+      for await (const page of indexed(sub)) {
+        for (const { id } of page) if (!keep.has(id) && ids.size < budget) ids.add(id);
+        if (ids.size >= budget) break;
+      }
+      return removeMany([...ids]);
     },
+
+    trim,
   };
 }

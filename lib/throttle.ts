@@ -1,115 +1,129 @@
-import { BatchGetCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { send, sendIfCondition } from './dynamo';
-import { AuthError, temporarilyUnavailable } from './errors';
+import { AuthError } from './errors';
 
 /**
- * Login throttling, per username and per source IP: after MAX_FAILURES failures within WINDOW seconds,
- * each further failure doubles the wait (1 s, 2 s, 4 s …) up to MAX_WAIT. An attacker can delay a
- * victim's login by at most MAX_WAIT at a time, never lock it for good; a success resets the username.
+ * Password guessing, counted before it is checked. Every check of a password (a login, the current password
+ * of a change) first reserves an attempt, with one conditional write, in two buckets:
+ *  - the account at this source address: `perAccountAddress` attempts in `window` seconds;
+ *  - the source address across all accounts (password spraying): `perAddress` attempts in `window`.
+ * A reservation that does not fit is refused (429 `slow_down` with Retry-After) before any hash is computed,
+ * so no number of parallel requests gets more guesses checked than the bucket holds. A right password gives
+ * its reservations back: the account's bucket at that address empties, the address's loses the one attempt.
+ * An attacker at one address never locks the owner out at another; the names of accounts that do not exist
+ * are counted exactly like those that do, so the throttle tells nothing about which exist.
  */
-export const THROTTLE = { maxFailures: 5, window: 15 * 60, maxWait: 15 * 60 } as const;
+export const THROTTLE = { perAccountAddress: 5, perAddress: 20, window: 15 * 60 } as const;
 
-interface Attempts {
+interface Bucket {
   key: string;
-  failures: number;
+  /** Attempts reserved in the current window. */
+  count: number;
   windowStart: number;
-  lockedUntil: number;
-  /** TTL attribute: clean-up only, reads check the window themselves. */
+  /** TTL attribute: clean-up only, every condition checks the window itself. */
   expiresAt: number;
 }
 
-/** The attempt counters of a username and a source address, as a login found them. */
-export interface LoginState {
-  attempts: Attempts[];
+/** What a check of a password holds until it knows whether the password was right. */
+export interface Reservation {
+  /** The account's bucket at this address, when there is an account name to count. */
+  account?: string;
+  address: string;
 }
 
-/** Seconds to wait after `failures` failures in a window (0 below the threshold). */
-export function waitAfter(failures: number): number {
-  if (failures < THROTTLE.maxFailures) return 0;
-  return Math.min(2 ** (failures - THROTTLE.maxFailures), THROTTLE.maxWait);
+export interface PasswordGuard {
+  /** Reserves one attempt for the account (its lookup key, if any) from `address`; throws 429 when a bucket is full. */
+  reserve(account: string | undefined, address: string | undefined, now: number): Promise<Reservation>;
+  /** The password was right: gives the reservation back. */
+  succeeded(reservation: Reservation): Promise<void>;
 }
 
-const userKey = (usernameKey: string) => `user#${usernameKey}`;
-const attemptKeys = (usernameKey: string | undefined, ip: string | undefined) =>
-  [usernameKey === undefined ? undefined : userKey(usernameKey), ip === undefined ? undefined : `ip#${ip}`].filter(
-    (key): key is string => key !== undefined,
-  );
+/** The source address as a bucket name; a request without one (never through API Gateway) shares one bucket. */
+const addressOf = (address: string | undefined) => address ?? 'unknown';
 
-export interface LoginGuard {
-  /** The attempt counters of the username and the IP, in one BatchGetItem. */
-  read(usernameKey: string | undefined, ip: string | undefined): Promise<LoginState>;
-  /** Throws 429 `slow_down` with Retry-After while either counter is locked. */
-  check(state: LoginState, now: number): void;
-  recordFailure(usernameKey: string | undefined, ip: string | undefined, now: number): Promise<void>;
-  recordSuccess(state: LoginState, usernameKey: string): Promise<void>;
-}
+export function createPasswordGuard(doc: DynamoDBDocumentClient, table: string, limits = THROTTLE): PasswordGuard {
+  /** Takes one attempt from a bucket: a new window if the last one is over, else one more if it is not full. */
+  async function take(key: string, max: number, now: number): Promise<boolean> {
+    for (let tries = 0; tries < 3; tries += 1) {
+      const started = await sendIfCondition(() =>
+        doc.send(new UpdateCommand({
+          TableName: table,
+          Key: { key },
+          UpdateExpression: 'SET #count = :one, windowStart = :now, expiresAt = :end',
+          ConditionExpression: 'attribute_not_exists(#key) OR windowStart <= :stale',
+          ExpressionAttributeNames: { '#key': 'key', '#count': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':now': now, ':end': now + limits.window, ':stale': now - limits.window },
+        })),
+      );
+      if (started) return true;
+      const counted = await sendIfCondition(() =>
+        doc.send(new UpdateCommand({
+          TableName: table,
+          Key: { key },
+          UpdateExpression: 'ADD #count :one',
+          ConditionExpression: '#count < :max AND windowStart > :stale',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':max': max, ':stale': now - limits.window },
+        })),
+      );
+      if (counted) return true;
+      // Full, or its window ended between the two writes (then the first one starts the next).
+      const bucket = await read(key);
+      if (bucket && bucket.windowStart > now - limits.window && bucket.count >= max) return false;
+    }
+    return false;
+  }
 
-export function createLoginGuard(doc: DynamoDBDocumentClient, table: string): LoginGuard {
-  async function fail(key: string, now: number) {
-    // The first failure of a window starts it, conditionally, so that parallel first failures do not
-    // each start their own: all but one fall through to the atomic ADD below and are counted.
-    const started = await sendIfCondition(() =>
+  const read = async (key: string) =>
+    (await send(() => doc.send(new GetCommand({ TableName: table, Key: { key }, ConsistentRead: true })))).Item as Bucket | undefined;
+
+  /** Gives one attempt back to a bucket that still holds it. */
+  const giveBack = (key: string) =>
+    sendIfCondition(() =>
       doc.send(new UpdateCommand({
         TableName: table,
         Key: { key },
-        UpdateExpression: 'SET failures = :one, windowStart = :now, lockedUntil = :zero, expiresAt = :expires',
-        ConditionExpression: 'attribute_not_exists(#key) OR windowStart <= :stale',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ExpressionAttributeValues: { ':one': 1, ':now': now, ':zero': 0, ':expires': now + THROTTLE.window, ':stale': now - THROTTLE.window },
+        UpdateExpression: 'ADD #count :minus',
+        ConditionExpression: '#count > :zero',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
       })),
     );
-    if (started) return;
-    const counted = await send(() =>
-      doc.send(new UpdateCommand({
-        TableName: table,
-        Key: { key },
-        UpdateExpression: 'ADD failures :one',
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'ALL_NEW',
-      })),
-    );
-    const current = counted.Attributes as Attempts | undefined;
-    const wait = waitAfter(Number(current?.failures ?? 0));
-    if (!current || wait === 0) return;
-    const lockedUntil = now + wait;
-    await send(() =>
-      doc.send(new UpdateCommand({
-        TableName: table,
-        Key: { key },
-        UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
-        ExpressionAttributeValues: { ':until': lockedUntil, ':expires': Math.max(lockedUntil, current.windowStart + THROTTLE.window) },
-      })),
-    );
+
+  async function refused(keys: string[], now: number): Promise<AuthError> {
+    const buckets = await Promise.all(keys.map(read));
+    const until = Math.max(now + 1, ...buckets.map((bucket) => (bucket ? bucket.windowStart + limits.window : 0)));
+    const wait = until - now;
+    return new AuthError('slow_down', `Too many attempts; retry in ${wait} seconds.`, { headers: { 'Retry-After': String(wait) } });
   }
 
   return {
-    async read(usernameKey, ip) {
-      const keys = attemptKeys(usernameKey, ip);
-      if (keys.length === 0) return { attempts: [] };
-      const result = await send(() =>
-        doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys.map((key) => ({ key })), ConsistentRead: true } } })),
-      );
-      // A throttled batch returns its keys as unprocessed; SDK retries are spent by then: say 503.
-      if (Object.keys(result.UnprocessedKeys ?? {}).length > 0) throw temporarilyUnavailable(new Error('unprocessed keys'));
-      return { attempts: (result.Responses?.[table] ?? []) as Attempts[] };
+    async reserve(account, address, now) {
+      const reservation: Reservation = {
+        address: `address#${addressOf(address)}`,
+        ...(account === undefined ? {} : { account: `account#${account}#${addressOf(address)}` }),
+      };
+      const [byAddress, byAccount] = await Promise.all([
+        take(reservation.address, limits.perAddress, now),
+        reservation.account === undefined ? true : take(reservation.account, limits.perAccountAddress, now),
+      ]);
+      if (byAddress && byAccount) return reservation;
+      // One bucket was full: give back what the other took, so a refusal costs no attempt.
+      const full = [...(byAddress ? [] : [reservation.address]), ...(byAccount ? [] : [reservation.account!])];
+      await Promise.all([
+        byAddress ? giveBack(reservation.address) : undefined,
+        byAccount && reservation.account !== undefined ? giveBack(reservation.account) : undefined,
+      ]);
+      throw await refused(full, now);
     },
 
-    check(state, now) {
-      const lockedUntil = Math.max(0, ...state.attempts.map((a) => a.lockedUntil));
-      if (lockedUntil > now) {
-        const wait = lockedUntil - now;
-        throw new AuthError('slow_down', `Too many failed logins; retry in ${wait} seconds.`, { headers: { 'Retry-After': String(wait) } });
-      }
-    },
-
-    async recordFailure(usernameKey, ip, now) {
-      await Promise.all(attemptKeys(usernameKey, ip).map((key) => fail(key, now)));
-    },
-
-    async recordSuccess(state, usernameKey) {
-      const key = userKey(usernameKey);
-      if (!state.attempts.some((a) => a.key === key)) return;
-      await send(() => doc.send(new DeleteCommand({ TableName: table, Key: { key } })));
+    async succeeded(reservation) {
+      await Promise.all([
+        giveBack(reservation.address),
+        reservation.account === undefined
+          ? undefined
+          : send(() => doc.send(new DeleteCommand({ TableName: table, Key: { key: reservation.account } }))),
+      ]);
     },
   };
 }

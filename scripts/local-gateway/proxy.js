@@ -50,6 +50,17 @@ async function authorizerOutcome({ lambdaPort, authorizerName }, method, url, au
 }
 
 /**
+ * The address serverless-offline should see as the client's (requestContext.identity.sourceIp): the client's
+ * own. Linux routes all of 127.0.0.0/8 to the loopback, so the proxy's connection to offline can leave from
+ * the very address the client came from (127.0.0.2, 127.0.0.3 … stand for distinct clients in tests). No
+ * header is trusted for it: X-Forwarded-For is whatever the client wrote.
+ */
+function sourceAddress(socket) {
+  const address = (socket.remoteAddress || '').replace(/^::ffff:/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) ? address : undefined;
+}
+
+/**
  * The local front door on `port`: forwards everything to serverless-offline and, where offline answers an
  * authorizer refusal with its own body, answers as API Gateway would, from the serverless.yml resources.
  */
@@ -63,7 +74,7 @@ function startGateway(options) {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
       const upstream = await request(
-        { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+        { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, localAddress: sourceAddress(req.socket) },
         Buffer.concat(chunks),
       );
       const text = upstream.body.toString('utf8');

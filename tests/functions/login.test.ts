@@ -80,28 +80,33 @@ describe('POST /auth/login', () => {
   it('rehashes a password stored with old argon2 parameters', async () => {
     const username = uniqueUsername('legacy');
     const oldHash = await hash(PASSWORD, { algorithm: 2, memoryCost: 4096, timeCost: 3, parallelism: 1 });
+    const sub = randomUUID();
+    const createdAt = ctx.app.clock.seconds();
+    await ctx.dynamo.doc.send(new PutCommand({ TableName: ctx.dynamo.tables.UsernamesTable, Item: { username: username.toLowerCase(), sub, createdAt } }));
     await ctx.dynamo.doc.send(new PutCommand({
       TableName: ctx.dynamo.tables.UsersTable,
-      Item: { username, displayName: username, sub: randomUUID(), passwordHash: oldHash, createdAt: ctx.app.clock.seconds() },
+      Item: { sub, username: username.toLowerCase(), displayName: username, passwordHash: oldHash, createdAt, credentialVersion: 1 },
     }));
 
     const response = await login(proxyEvent({ body: { username, password: PASSWORD } }));
 
     expect(response.statusCode).toBe(200);
-    const user = await ctx.dynamo.read('UsersTable', { username });
+    const user = await ctx.dynamo.userNamed(username);
     expect(user?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(user?.passwordHash).not.toBe(oldHash);
     expect((await login(proxyEvent({ body: { username, password: PASSWORD } }))).statusCode).toBe(200);
   });
 
-  it('reads the user and the attempt counters in parallel, then stores the session: three requests', async () => {
+  it('reserves the attempt and reads the name, reads the user, then stores the session, re-reads the user and gives the attempt back', async () => {
     const { username } = await registered();
     const counter = countRequests(ctx.dynamo.doc);
 
-    const response = await login(proxyEvent({ body: { username, password: PASSWORD } }));
+    const response = await login(proxyEvent({ body: { username, password: PASSWORD }, sourceIp: uniqueSourceIp() }));
 
     counter.remove();
     expect(response.statusCode).toBe(200);
-    expect(counter.counts).toEqual({ GetItem: 1, BatchGetItem: 1, PutItem: 1 });
+    // Round 1: two reservations (UpdateItem) and the name's claim (GetItem); round 2: the user (GetItem);
+    // round 3: the session (PutItem), the oldest sessions (Query), the user again (GetItem), the attempts back.
+    expect(counter.counts).toEqual({ UpdateItem: 3, GetItem: 3, PutItem: 1, Query: 1, DeleteItem: 1 });
   });
 });

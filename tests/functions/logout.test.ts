@@ -115,4 +115,18 @@ describe('POST /auth/logout {all: true}', () => {
     expect(response.headers['WWW-Authenticate']).toContain('error="invalid_token"');
     expect(await ctx.dynamo.scan('SessionsTable', alice.sub)).toHaveLength(1);
   });
+
+  it('needs the sessions scope: a token narrowed to profile gets 403 insufficient_scope and ends nothing', async () => {
+    const alice = await userWithSessions(2);
+    const narrowed = await ctx.app.auth.refresh(alice.sessions[0]!.refreshToken, 'profile');
+    const event = proxyEvent({ body: { all: true } });
+    event.headers.Authorization = `Bearer ${narrowed.accessToken}`;
+
+    const response = await logout(event);
+
+    expect(response.statusCode).toBe(403);
+    expect(bodyOf(response)).toMatchObject({ code: 403, error: 'insufficient_scope' });
+    expect(response.headers['WWW-Authenticate']).toContain('scope="sessions"');
+    expect((await refreshWith(alice.sessions[1]!.refreshToken)).statusCode).toBe(200);
+  });
 });

@@ -33,7 +33,7 @@ describe('GET /me', () => {
   it('answers 401 invalid_token with a WWW-Authenticate challenge when the token’s user no longer exists', async () => {
     const username = uniqueUsername();
     const { accessToken } = await ctx.app.auth.register({ username, password: 'correct horse battery staple' });
-    await ctx.dynamo.doc.send(new DeleteCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { username } }));
+    await ctx.dynamo.doc.send(new DeleteCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { sub: (await ctx.dynamo.userNamed(username))!.sub } }));
 
     const response = await me(getMe(authorizerFor(accessToken)));
 

@@ -1,4 +1,4 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { IssuedTokens } from '../../lib/auth';
 import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
 
@@ -24,24 +24,24 @@ const loginWith = (username: string, password: string) => login(proxyEvent({ bod
 describe('POST /auth/password', () => {
   it('refuses a wrong current password with invalid_grant and changes nothing', async () => {
     const { username, current, sub } = await userWithThreeSessions();
-    const before = await ctx.dynamo.read('UsersTable', { username });
+    const before = await ctx.dynamo.userNamed(username);
 
     const response = await changePassword(passwordEvent(current, { password: 'not the password', new_password: NEW }));
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toEqual({ code: 400, error: 'invalid_grant', error_description: expect.any(String) });
-    expect(await ctx.dynamo.read('UsersTable', { username })).toEqual(before);
+    expect(await ctx.dynamo.userNamed(username)).toEqual(before);
     expect(await ctx.dynamo.scan('SessionsTable', sub)).toHaveLength(3);
   });
 
   it('changes the password: 204, the old one stops working and the new one logs in', async () => {
     const { username, current } = await userWithThreeSessions();
-    const before = await ctx.dynamo.read('UsersTable', { username });
+    const before = await ctx.dynamo.userNamed(username);
 
     const response = await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
 
     expect(response.statusCode).toBe(204);
-    const after = await ctx.dynamo.read('UsersTable', { username });
+    const after = await ctx.dynamo.userNamed(username);
     expect(after?.passwordHash).not.toBe(before?.passwordHash);
     expect(after?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     const withOld = await loginWith(username, OLD);
@@ -70,19 +70,19 @@ describe('POST /auth/password', () => {
     ['a numeric new password', { password: OLD, new_password: 12345678 }],
   ])('refuses %s with invalid_request and changes nothing', async (_case, body) => {
     const { username, current, sub } = await userWithThreeSessions();
-    const before = await ctx.dynamo.read('UsersTable', { username });
+    const before = await ctx.dynamo.userNamed(username);
 
     const response = await changePassword(passwordEvent(current, body));
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({ code: 400, error: 'invalid_request' });
-    expect(await ctx.dynamo.read('UsersTable', { username })).toEqual(before);
+    expect(await ctx.dynamo.userNamed(username)).toEqual(before);
     expect(await ctx.dynamo.scan('SessionsTable', sub)).toHaveLength(3);
   });
 
   it('answers 401 invalid_token with a WWW-Authenticate challenge when the token’s user no longer exists', async () => {
     const { username, current } = await userWithThreeSessions();
-    await ctx.dynamo.doc.send(new DeleteCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { username } }));
+    await ctx.dynamo.doc.send(new DeleteCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { sub: (await ctx.dynamo.userNamed(username))!.sub } }));
 
     const response = await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
 
@@ -90,4 +90,64 @@ describe('POST /auth/password', () => {
     expect(bodyOf(response)).toMatchObject({ code: 401, error: 'invalid_token' });
     expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
   });
+
+  it('needs the sessions scope: a token narrowed to profile gets 403 insufficient_scope and changes nothing', async () => {
+    const { username, current } = await userWithThreeSessions();
+    const before = await ctx.dynamo.userNamed(username);
+
+    const response = await changePassword(proxyEvent({ body: { password: OLD, new_password: NEW }, authorizer: { ...authorizerFor(current.accessToken), scope: 'profile' } }));
+
+    expect(response.statusCode).toBe(403);
+    expect(bodyOf(response)).toMatchObject({ code: 403, error: 'insufficient_scope' });
+    expect(await ctx.dynamo.userNamed(username)).toEqual(before);
+  });
+
+  it('refuses a common password as the new one (NIST SP 800-63B) and changes nothing', async () => {
+    const { username, current } = await userWithThreeSessions();
+    const before = await ctx.dynamo.userNamed(username);
+
+    const response = await changePassword(passwordEvent(current, { password: OLD, new_password: 'password123' }));
+
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('common') });
+    expect(await ctx.dynamo.userNamed(username)).toEqual(before);
+  });
+});
+
+describe('POST /auth/password racing the sessions it must end', () => {
+  it('ends every session whose login checked the old password, including twenty logins that ran alongside the change', async () => {
+    const { username, current } = await userWithThreeSessions();
+
+    const [changed, ...logins] = await Promise.all([
+      changePassword(passwordEvent(current, { password: OLD, new_password: NEW })),
+      ...Array.from({ length: 20 }, () => loginWith(username, OLD)),
+    ]);
+    const refreshTokens = logins.filter((login) => login.statusCode === 200).map((login) => bodyOf(login).refresh_token as string);
+    const refreshes = await Promise.all(refreshTokens.map(refreshWith));
+    const own = await refreshWith(current.refreshToken);
+
+    expect(changed.statusCode).toBe(204);
+    for (const login of logins) expect([200, 400]).toContain(login.statusCode);
+    expect(refreshTokens.length).toBeGreaterThan(0); // some logins did check the old password and got tokens
+    expect(refreshes.map((response) => bodyOf(response).error)).toEqual(refreshTokens.map(() => 'invalid_grant'));
+    expect(own.statusCode).toBe(200); // the caller's own session goes on
+  });
+
+  it('ends 3,000 sessions of one user at once, answers 204, and deletes what its budget allows', async () => {
+    const { current, sub } = await userWithThreeSessions();
+    const { session: template } = await ctx.app.sessions.start({ sub, clientId: 'default', scopes: ['profile'], credentialVersion: 1, now: ctx.app.clock.now() });
+    const ids = Array.from({ length: 3000 }, (_, i) => `bulk-${i}-${template.id}`);
+    for (let i = 0; i < ids.length; i += 25) {
+      await ctx.dynamo.doc.send(new BatchWriteCommand({
+        RequestItems: { [ctx.dynamo.tables.SessionsTable]: ids.slice(i, i + 25).map((id) => ({ PutRequest: { Item: { ...template, id } } })) },
+      }));
+    }
+
+    const response = await changePassword(passwordEvent(current, { password: OLD, new_password: NEW }));
+    const listed = await ctx.app.auth.listSessions(sub);
+
+    expect(response.statusCode).toBe(204);
+    expect(listed.map((session) => session.id)).toEqual([claimsOf(current.accessToken).sid]);
+    expect((await ctx.dynamo.scan('SessionsTable', sub)).length).toBeLessThanOrEqual(3004 - 1000);
+  }, 60_000);
 });

@@ -13,7 +13,7 @@ type RegisterModule = typeof import('../../functions/register');
 const APP = 'https://app.example.com';
 const ADMIN = 'http://localhost:5173';
 const ENV_NAMES = [
-  'ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE', 'CORS_ORIGINS', 'DYNAMODB_ENDPOINT', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME',
+  'ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'USERNAMES_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE', 'CORS_ORIGINS', 'DYNAMODB_ENDPOINT', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME',
 ];
 
 let dynamo: LocalDynamo;
@@ -39,6 +39,7 @@ function deployWith(overrides: Record<string, string | undefined>): void {
     ISSUER: 'https://auth.example.test',
     SIGNING_KEYS: signingKeys,
     USERS_TABLE: dynamo.tables.UsersTable,
+    USERNAMES_TABLE: dynamo.tables.UsernamesTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
     DYNAMODB_ENDPOINT: dynamo.endpoint,

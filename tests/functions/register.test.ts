@@ -29,7 +29,7 @@ describe('POST /auth/register', () => {
 
     const response = await register(event);
 
-    const user = await ctx.dynamo.read('UsersTable', { username: username.toLowerCase() });
+    const user = await ctx.dynamo.userNamed(username.toLowerCase());
     expect(user).toMatchObject({ displayName: username, sub: expect.stringMatching(UUID) });
     expect(user?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(JSON.stringify(user)).not.toContain(PASSWORD);
@@ -62,7 +62,7 @@ describe('POST /auth/register', () => {
       expect(response.statusCode).toBe(409);
       expect(bodyOf(response)).toEqual({ code: 409, error: 'username_taken', error_description: expect.any(String) });
     }
-    const user = await ctx.dynamo.read('UsersTable', { username: name.toLowerCase() });
+    const user = await ctx.dynamo.userNamed(name.toLowerCase());
     expect(user?.sub).toBe(claimsOf(first.access_token as string).sub);
     expect((await ctx.dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
   });
@@ -94,7 +94,7 @@ describe('POST /auth/register', () => {
     const statuses = responses.map((response) => response.statusCode).sort();
     expect(statuses).toEqual([201, ...Array(9).fill(409)]);
     const winner = responses.find((response) => response.statusCode === 201)!;
-    const user = await ctx.dynamo.read('UsersTable', { username: name.toLowerCase() });
+    const user = await ctx.dynamo.userNamed(name.toLowerCase());
     expect(user?.sub).toBe(claimsOf(bodyOf(winner).access_token as string).sub);
     expect(await ctx.dynamo.scan('SessionsTable', user?.sub as string)).toHaveLength(1);
   });
@@ -110,11 +110,28 @@ describe('POST /auth/register', () => {
     ['a short password', { body: { username: 'mallory', password: 'short' } }, 400, 'invalid_request'],
     ['a username with a space', { body: { username: 'mal lory', password: PASSWORD } }, 400, 'invalid_request'],
     ['a two-letter username', { body: { username: 'ma', password: PASSWORD } }, 400, 'invalid_request'],
+    ['a name with a zero-width joiner', { body: { username: 'mall\u200Dory', password: PASSWORD } }, 400, 'invalid_request'],
+    ['a Latin name with a Cyrillic look-alike (а)', { body: { username: 'm\u0430llory', password: PASSWORD } }, 400, 'invalid_request'],
+    ['a name with a variation selector', { body: { username: 'mallory\uFE0F', password: PASSWORD } }, 400, 'invalid_request'],
+    ['a common password', { body: { username: 'mallory', password: 'password1' } }, 400, 'invalid_request'],
     ['an unknown scope', { body: { username: 'mallory', password: PASSWORD, scope: 'admin' } }, 400, 'invalid_scope'],
     ['a body over 16 KB', { body: { username: 'mallory', password: PASSWORD, padding: 'x'.repeat(16 * 1024) } }, 413, 'invalid_request'],
     ['a text/plain body', { body: { username: 'mallory', password: PASSWORD }, contentType: 'text/plain' }, 415, 'invalid_request'],
     ['no Content-Type', { body: { username: 'mallory', password: PASSWORD }, contentType: null }, 415, 'invalid_request'],
   ];
+
+  let serial = 0;
+  it.each([['Korean', '김민준'], ['Cyrillic', 'Александр'], ['Greek', 'Αλέξανδρος'], ['Japanese with Latin', 'tanaka太郎'], ['accented Latin', 'Zoë.Ångström']])(
+    'welcomes a %s name',
+    async (_script, typed) => {
+      const username = `${typed}${Date.now() % 100_000}${(serial += 1)}`; // ASCII digits go with any script
+
+      const response = await register(proxyEvent({ body: { username, password: PASSWORD } }));
+
+      expect(response.statusCode).toBe(201);
+      expect(await ctx.dynamo.userNamed(username)).toMatchObject({ displayName: username });
+    },
+  );
 
   it.each(bad)('refuses %s and writes nothing', async (_case, options, status, error) => {
     const sessionsBefore = (await ctx.dynamo.scan('SessionsTable')).length;
@@ -124,11 +141,11 @@ describe('POST /auth/register', () => {
 
     expect(response.statusCode).toBe(status);
     expect(bodyOf(response)).toEqual({ code: status, error, error_description: expect.any(String) });
-    expect(await ctx.dynamo.read('UsersTable', { username: 'mallory' })).toBeUndefined();
+    expect(await ctx.dynamo.userNamed('mallory')).toBeUndefined();
     expect((await ctx.dynamo.scan('SessionsTable')).length).toBe(sessionsBefore);
   });
 
-  it('writes the user and the session, one PutItem each', async () => {
+  it('claims the name, writes the user and the session, and looks for sessions beyond the limit', async () => {
     const counter = countRequests(ctx.dynamo.doc);
     const event = proxyEvent({ body: { username: uniqueUsername(), password: PASSWORD } });
 
@@ -136,7 +153,7 @@ describe('POST /auth/register', () => {
 
     counter.remove();
     expect(response.statusCode).toBe(201);
-    expect(counter.counts).toEqual({ PutItem: 2 });
+    expect(counter.counts).toEqual({ PutItem: 3, Query: 1 });
   });
 });
 

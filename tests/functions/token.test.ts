@@ -141,12 +141,12 @@ describe('POST /oauth/token, grant_type=password', () => {
     expect(bodyOf(response)).toEqual({ code: 400, error: 'invalid_request', error_description: expect.stringContaining(name) });
   });
 
-  it('throttles failed password grants per address like /auth/login: 429 with Retry-After, for both routes', async () => {
+  it('shares the password guard with /auth/login: five failures of one account from one address, then 429 on both routes', async () => {
     const username = await registered();
     const sourceIp = uniqueSourceIp();
     const login = makeLoginHandler(ctx.app.deps);
     for (let i = 0; i < 5; i += 1) {
-      const failed = await token(formEvent({ grant_type: 'password', username: uniqueUsername('nobody'), password: 'guess' }, sourceIp));
+      const failed = await token(formEvent({ grant_type: 'password', username, password: 'a wrong guess' }, sourceIp));
       expect(bodyOf(failed).error).toBe('invalid_grant');
     }
 
@@ -189,13 +189,22 @@ describe('POST /oauth/token, grant_type=refresh_token', () => {
     const { refreshToken, sid } = await passwordGrant({ client_id: 'mobile-app' });
 
     const same = await token(formEvent({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'mobile-app' }));
-    const unnamed = await token(formEvent({ grant_type: 'refresh_token', refresh_token: refreshTokenOf(same) }));
 
     expect(same.statusCode).toBe(200);
     expect(claims(accessTokenOf(same)).client_id).toBe('mobile-app');
-    expect(unnamed.statusCode).toBe(200);
-    expect(claims(accessTokenOf(unnamed)).client_id).toBe('mobile-app');
-    expect(await readSession(sid)).toMatchObject({ clientId: 'mobile-app', tokenHash: sha256(refreshTokenOf(unnamed)) });
+    expect(await readSession(sid)).toMatchObject({ clientId: 'mobile-app', tokenHash: sha256(refreshTokenOf(same)) });
+  });
+
+  it('binds a refresh that names no client to the default one: a token issued to mobile-app does not refresh unnamed, and is not spent', async () => {
+    const { refreshToken, sid } = await passwordGrant({ client_id: 'mobile-app' });
+
+    const unnamed = await token(formEvent({ grant_type: 'refresh_token', refresh_token: refreshToken }));
+    const named = await token(formEvent({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'mobile-app' }));
+
+    expect(unnamed.statusCode).toBe(400);
+    expect(bodyOf(unnamed)).toEqual(oauthError('invalid_grant'));
+    expect(named.statusCode).toBe(200);
+    expect(await readSession(sid)).toMatchObject({ tokenHash: sha256(refreshTokenOf(named)) });
   });
 
   it('refuses a client_id other than the session\'s with invalid_grant, and the token still works afterwards', async () => {

@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { claimsOf, sha256, uniqueUsername, UUID, withTestApp } from '../support/app';
+import { claimsOf, createTestApp, uniqueSourceIp, sha256, uniqueUsername, UUID, withTestApp } from '../support/app';
 
 const GRACE = 30;
 const PASSWORD = 'correct horse battery staple';
@@ -74,11 +74,24 @@ describe('refresh', () => {
     await expect(ctx.app.auth.refresh(refreshToken, undefined, 'app-a')).resolves.toMatchObject({ refreshToken: rotated.refreshToken });
   });
 
+  it('stops granting a scope removed from DEFAULT_SCOPES at the next refresh of a session that had it', async () => {
+    const { refreshToken, sid } = await session();
+    const redeployed = await createTestApp(ctx.dynamo, { DEFAULT_SCOPES: 'profile' }, ctx.app.clock);
+
+    const refreshed = await redeployed.auth.refresh(refreshToken, undefined, 'app-a');
+    const asking = redeployed.auth.refresh(refreshed.refreshToken, 'sessions', 'app-a');
+
+    expect(refreshed.scope).toBe('profile');
+    expect(claimsOf(refreshed.accessToken).scope).toBe('profile');
+    await expect(asking).rejects.toMatchObject({ code: 'invalid_scope' });
+    expect((await readSession(sid))?.scopes).toEqual(new Set(['profile', 'sessions']));
+  });
+
   it('narrows one access token’s scope without narrowing the session', async () => {
     const { refreshToken, sid } = await session();
 
-    const narrowed = await ctx.app.auth.refresh(refreshToken, 'sessions');
-    const full = await ctx.app.auth.refresh(narrowed.refreshToken);
+    const narrowed = await ctx.app.auth.refresh(refreshToken, 'sessions', 'app-a');
+    const full = await ctx.app.auth.refresh(narrowed.refreshToken, undefined, 'app-a');
 
     expect(narrowed.scope).toBe('sessions');
     expect(claimsOf(narrowed.accessToken).scope).toBe('sessions');
@@ -137,10 +150,12 @@ describe('account', () => {
     const other = await ctx.app.auth.login({ username, password: PASSWORD });
     const { sub, sid } = claimsOf(current.accessToken);
 
-    await ctx.app.auth.changePassword(sub, sid, PASSWORD, 'another good passphrase');
+    await ctx.app.auth.changePassword({ sub, sid, sourceIp: uniqueSourceIp() }, PASSWORD, 'another good passphrase');
 
-    expect(await readSession(sid)).toBeDefined();
+    expect(await readSession(sid)).toMatchObject({ credentialVersion: 2 });
     expect(await readSession(claimsOf(other.accessToken).sid)).toBeUndefined();
+    await expect(ctx.app.auth.refresh(current.refreshToken)).resolves.toMatchObject({ scope: 'profile sessions' });
+    await expect(ctx.app.auth.refresh(other.refreshToken)).rejects.toMatchObject({ code: 'invalid_grant' });
     await expect(ctx.app.auth.login({ username, password: PASSWORD })).rejects.toMatchObject({ code: 'invalid_grant' });
     await expect(ctx.app.auth.login({ username, password: 'another good passphrase' })).resolves.toBeDefined();
   });

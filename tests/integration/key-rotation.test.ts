@@ -12,6 +12,7 @@ import * as oauth from 'oauth4webapi';
 import { makeDiscoveryHandler } from '../../functions/discovery';
 import { makeJwksHandler } from '../../functions/jwks';
 import { makeTokenHandler } from '../../functions/token';
+import { isCommonPassword } from '../../lib/common-passwords';
 import { loadConfig } from '../../lib/config';
 import { createAppDeps, type AppDeps } from '../../lib/deps';
 import { generateSigningJwk, loadKeyRing } from '../../lib/keys';
@@ -37,10 +38,11 @@ async function deployWith(keys: JWK[]): Promise<void> {
     AUDIENCE,
     SIGNING_KEYS: JSON.stringify({ keys }),
     USERS_TABLE: dynamo.tables.UsersTable,
+    USERNAMES_TABLE: dynamo.tables.UsernamesTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
   });
-  deps = createAppDeps({ config, keys: await loadKeyRing(config.signingKeys, config.signingAlg), doc: dynamo.doc });
+  deps = createAppDeps({ config, keys: await loadKeyRing(config.signingKeys, config.signingAlg), doc: dynamo.doc, isCommonPassword });
 }
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseRefreshToken } from '../../lib/refresh-tokens';
 import type { SessionStore } from '../../lib/sessions';
 import { sha256, strangerRefreshToken, withTestApp } from '../support/app';
+import { countRequests } from '../support/dynalite';
 
 const IDLE = 1_209_600;
 const ABSOLUTE = 7_776_000;
@@ -16,18 +17,21 @@ beforeAll(async () => {
 
 const readSession = (id: string) => ctx.dynamo.read('SessionsTable', { id });
 const rotate = (token: string, request = {}) => store.rotate(parseRefreshToken(token), ctx.app.clock.seconds(), request);
-const start = (sub: string = randomUUID(), scopes = ['profile', 'sessions']) => store.start(sub, 'default', scopes, ctx.app.clock.seconds());
+const start = (sub: string = randomUUID(), scopes = ['profile', 'sessions'], max?: number) =>
+  store.start({ sub, clientId: 'default', scopes, credentialVersion: 1, now: ctx.app.clock.now(), maxSessions: max });
 
 describe('starting a session', () => {
   it('stores the SHA-256 of the refresh token, never the token, with the TTL attribute', async () => {
     const now = ctx.app.clock.seconds();
 
-    const { session, refreshToken } = await start('user-start');
+    const sub = randomUUID();
+    const { session, refreshToken } = await start(sub);
 
     const item = await readSession(session.id);
     expect(item).toMatchObject({
       id: session.id,
-      sub: 'user-start',
+      sub,
+      credentialVersion: 1,
       clientId: 'default',
       tokenHash: sha256(refreshToken),
       createdAt: now,
@@ -192,35 +196,82 @@ describe('expiry', () => {
 
 describe('revocation', () => {
   it('deletes only a session its owner names', async () => {
-    const { session } = await start('owner');
+    const owner = randomUUID();
+    const { session } = await start(owner);
 
-    const byStranger = await store.revokeOwned(session.id, 'stranger');
+    const byStranger = await store.revokeOwned(session.id, randomUUID());
 
     expect(byStranger).toBe(false);
     expect(await readSession(session.id)).toBeDefined();
-    await expect(store.revokeOwned(session.id, 'owner')).resolves.toBe(true);
+    await expect(store.revokeOwned(session.id, owner)).resolves.toBe(true);
     expect(await readSession(session.id)).toBeUndefined();
   });
 
-  it('revokes every session of a user but the one kept, and no one else’s', async () => {
+  it('deletes every session of a user but the ones kept, and no one else’s', async () => {
     const sub = randomUUID();
     const kept = await start(sub);
     const other = await start(sub);
     const someoneElse = await start();
 
-    await store.revokeAll(sub, kept.session.id);
+    const removed = await store.removeAll(sub, new Set([kept.session.id]));
 
+    expect(removed).toBe(1);
     expect(await readSession(kept.session.id)).toBeDefined();
     expect(await readSession(other.session.id)).toBeUndefined();
     expect(await readSession(someoneElse.session.id)).toBeDefined();
   });
 
-  it('ends a session by any of its tokens', async () => {
-    const { session, refreshToken } = await start();
+  it('deletes a user’s sessions within its budget, 25 to a request, and the rest on the next call', async () => {
+    const sub = randomUUID();
+    await Promise.all(Array.from({ length: 60 }, () => start(sub)));
+    const counter = countRequests(ctx.dynamo.doc);
 
-    await store.revokeByToken(parseRefreshToken(refreshToken));
+    const removed = await store.removeAll(sub, new Set(), 50);
+    const batches = counter.counts.BatchWriteItem;
+    const rest = await store.removeAll(sub);
+    counter.remove();
 
-    expect(await readSession(session.id)).toBeUndefined();
-    await expect(rotate(refreshToken)).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect([removed, rest]).toEqual([50, 10]);
+    expect(batches).toBe(2);
+    expect(await ctx.dynamo.scan('SessionsTable', sub)).toEqual([]);
+  });
+
+  it('moves a session of its owner to a new credential version, and no one else’s', async () => {
+    const sub = randomUUID();
+    const { session } = await start(sub);
+
+    const adopted = await store.adopt(session.id, sub, 1, 2);
+    const byStranger = await store.adopt(session.id, randomUUID(), 2, 3);
+
+    expect([adopted, byStranger]).toEqual([true, false]);
+    expect(await readSession(session.id)).toMatchObject({ credentialVersion: 2 });
+  });
+});
+
+describe('sessions per user', () => {
+  it('ends the oldest sessions when a new one would exceed the limit', async () => {
+    const sub = randomUUID();
+    const started = [];
+    for (let i = 0; i < 4; i += 1) {
+      started.push(await start(sub, ['profile'], 3));
+      ctx.app.clock.advance(1);
+    }
+
+    const live = await store.list(sub, ctx.app.clock.seconds());
+
+    expect(live.map((session) => session.id)).toEqual(started.slice(1).reverse().map(({ session }) => session.id));
+  });
+
+  it('lists at most the limit asked for, newest first', async () => {
+    const sub = randomUUID();
+    for (let i = 0; i < 5; i += 1) {
+      await start(sub);
+      ctx.app.clock.advance(1);
+    }
+
+    const listed = await store.list(sub, ctx.app.clock.seconds(), { limit: 2 });
+
+    expect(listed).toHaveLength(2);
+    expect(listed[0]!.createdAt).toBeGreaterThan(listed[1]!.createdAt);
   });
 });

@@ -6,6 +6,7 @@ const REQUIRED = {
   ISSUER: 'https://auth.example.test',
   SIGNING_KEYS: '{"keys":[{"kty":"EC"}]}',
   USERS_TABLE: 'users',
+  USERNAMES_TABLE: 'usernames',
   SESSIONS_TABLE: 'sessions',
   ATTEMPTS_TABLE: 'attempts',
 };
@@ -140,7 +141,7 @@ describe('loadConfig rejects bad values with a ConfigError naming the variable',
     },
   );
 
-  it.each(['ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE'])('%s missing', async (variable) => {
+  it.each(['ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'USERNAMES_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE'])('%s missing', async (variable) => {
     const env: Record<string, string | undefined> = { ...REQUIRED, [variable]: undefined };
 
     await expectConfigError(env, variable);

@@ -16,7 +16,7 @@ const jsonEvent = (body: string) => bodyEvent(body, JSON_TYPE);
 
 /** parseOAuthParams as a promise, so a refusal can be matched with `rejects`. */
 const parsed = (event: HttpEvent) => Promise.resolve().then(() => parseOAuthParams(event));
-const clientId = (params: Record<string, string>) => Promise.resolve().then(() => clientIdParam(params));
+const clientId = (params: Record<string, string>) => Promise.resolve().then(() => clientIdParam(params.client_id));
 
 /** Every character of an error description a client may see: printable ASCII, plus the ellipsis of a cut. */
 const PRINTABLE = /^[\x20-\x7e…]*$/;
@@ -250,9 +250,9 @@ describe('parseOAuthParams echoes hostile parameter names safely', () => {
 
 describe('clientIdParam (RFC 6749 Appendix A.1)', () => {
   it('is undefined when no client_id is sent', () => {
-    const params = { grant_type: 'password' };
+    const params: Record<string, string> = { grant_type: 'password' };
 
-    const id = clientIdParam(params);
+    const id = clientIdParam(params.client_id);
 
     expect(id).toBeUndefined();
   });
@@ -264,7 +264,7 @@ describe('clientIdParam (RFC 6749 Appendix A.1)', () => {
   ])('accepts %s', (_case, value) => {
     const params = { client_id: value };
 
-    const id = clientIdParam(params);
+    const id = clientIdParam(params.client_id);
 
     expect(id).toBe(value);
   });

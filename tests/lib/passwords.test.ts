@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { hash } from '@node-rs/argon2';
-import { hashPassword, needsRehash, validateNewPassword, verifyPassword } from '../../lib/passwords';
+import { isCommonPassword } from '../../lib/common-passwords';
+import { hashPassword, needsRehash, validateNewPassword as validateWith, verifyPassword } from '../../lib/passwords';
+
+const validateNewPassword = (value: unknown) => validateWith(value, isCommonPassword);
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -127,9 +130,9 @@ describe('needsRehash', () => {
 
 describe('validateNewPassword', () => {
   it('accepts 8 characters', () => {
-    const normalized = validateNewPassword('12345678');
+    const normalized = validateNewPassword('k7#vQ2!x');
 
-    expect(normalized).toBe('12345678');
+    expect(normalized).toBe('k7#vQ2!x');
   });
 
   it('accepts 256 characters', () => {
@@ -170,9 +173,23 @@ describe('validateNewPassword', () => {
     await expect(normalize('😀'.repeat(7))).rejects.toMatchObject({ code: 'invalid_request' });
   });
 
-  it('checks the length after normalization: 4 ligatures "ﬃ" make 12 characters', () => {
-    const accepted = validateNewPassword('ﬃﬃﬃﬃ');
+  it('counts the length as typed, before normalization: 4 ligatures "ﬃ" (12 characters in NFKC) are too few', async () => {
+    const seven = 'ﬃﬃﬃﬃﬃﬃﬃ';
 
-    expect(accepted).toBe('ﬃﬃﬃﬃ');
+    await expect(normalize(seven)).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(validateNewPassword(`${seven}x`)).toBe(`${seven}x`);
+  });
+
+  it('allows 256 typed characters that NFKC expands far beyond 256 (U+FDFA is 18 characters in NFKC)', () => {
+    const typed = '\uFDFA'.repeat(256);
+
+    const accepted = validateNewPassword(typed);
+
+    expect(accepted).toBe(typed);
+    expect(typed.normalize('NFKC').length).toBe(256 * 18);
+  });
+
+  it.each(['password', 'Password1', '12345678', 'qwerty123', 'ＰＡＳＳＷＯＲＤ'])('refuses the common password %j (NIST SP 800-63B)', async (value) => {
+    await expect(normalize(value)).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringContaining('common') });
   });
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { isCommonPassword } from '../../lib/common-passwords';
 import { loadConfig } from '../../lib/config';
 import { createAppDeps } from '../../lib/deps';
 import { createDocumentClient } from '../../lib/dynamo';
@@ -43,7 +44,12 @@ afterEach(() => {
 /** The slice of the Serverless Framework's service object the plugin reads, with serverless.yml's tables. */
 function serverless() {
   const resources = manifestResources();
-  const names: Record<string, string> = { UsersTable: 'local-users', SessionsTable: 'local-sessions', LoginAttemptsTable: 'local-attempts' };
+  const names: Record<string, string> = {
+    UsersTable: 'local-users',
+    UsernamesTable: 'local-usernames',
+    SessionsTable: 'local-sessions',
+    LoginAttemptsTable: 'local-attempts',
+  };
   for (const [id, name] of Object.entries(names)) resources[id]!.Properties.TableName = name;
   return {
     serviceDir: ROOT,
@@ -57,6 +63,7 @@ function serverless() {
           SIGNING_ALG: 'ES256',
           SIGNING_KEYS: '',
           USERS_TABLE: names.UsersTable,
+          USERNAMES_TABLE: names.UsernamesTable,
           SESSIONS_TABLE: names.SessionsTable,
           ATTEMPTS_TABLE: names.LoginAttemptsTable,
         } as Record<string, string>,
@@ -79,7 +86,7 @@ async function startPlugin(port: number) {
 async function appOn(env: Record<string, string>) {
   const config = loadConfig(env);
   const doc = createDocumentClient(config);
-  return { deps: createAppDeps({ config, keys: await loadKeyRing(config.signingKeys, config.signingAlg), doc }), doc };
+  return { deps: createAppDeps({ config, keys: await loadKeyRing(config.signingKeys, config.signingAlg), doc, isCommonPassword }), doc };
 }
 
 test('a user and the signing key survive a restart on the same DATA_DIR, and the port is freed on stop', async () => {

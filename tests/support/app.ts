@@ -8,9 +8,11 @@ import { makeRevokeHandler } from '../../functions/revoke';
 import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
 import { makeListSessionsHandler } from '../../functions/sessions-list';
 import { makeTokenHandler } from '../../functions/token';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { loadConfig } from '../../lib/config';
+import { mintRefreshToken } from '../../lib/refresh-tokens';
+import { isCommonPassword } from '../../lib/common-passwords';
 import { createAppDeps, type AppDeps } from '../../lib/deps';
 import type { HttpEvent, HttpResponse } from '../../lib/http';
 import { generateSigningJwk, loadKeyRing } from '../../lib/keys';
@@ -57,13 +59,14 @@ export async function createTestApp(dynamo: LocalDynamo, env: Record<string, str
     ISSUER: 'https://auth.example.test',
     SIGNING_KEYS: signingKeys,
     USERS_TABLE: dynamo.tables.UsersTable,
+    USERNAMES_TABLE: dynamo.tables.UsernamesTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
+    ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
-    ...(dynamo.tables.LoginAttemptsTable ? { ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable } : {}),
     ...env,
   });
   const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
-  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now });
+  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, isCommonPassword });
   return { ...appDeps, clock, deps: async () => appDeps };
 }
 
@@ -133,8 +136,8 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}
 /** A username no other test in the file uses. */
 export const uniqueUsername = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-/** A well-formed refresh token (48 bytes, base64url) that belongs to no session. */
-export const strangerRefreshToken = () => randomBytes(48).toString('base64url');
+/** A well-formed refresh token (lib/refresh-tokens.ts) that belongs to no session. */
+export const strangerRefreshToken = () => mintRefreshToken(randomUUID()).token;
 
 /** A documentation address (RFC 5737) no other test in the file uses, for tests that fail logins on purpose. */
 let addresses = 0;

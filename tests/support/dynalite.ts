@@ -13,7 +13,7 @@ import { ROOT } from './root';
 const dynalite: (options: Record<string, unknown>) => import('node:http').Server = require('dynalite');
 
 /** The logical ids of serverless.yml's DynamoDB tables that every test needs; any other is created too. */
-export type TableId = 'UsersTable' | 'SessionsTable';
+export type TableId = 'UsersTable' | 'UsernamesTable' | 'SessionsTable' | 'LoginAttemptsTable';
 
 export interface LocalDynamo {
   /** The client the code under test uses, made by lib/dynamo.ts. */
@@ -23,6 +23,8 @@ export interface LocalDynamo {
   tables: Record<TableId, string> & Partial<Record<string, string>>;
   /** A consistent read of one item, straight from the table (arrange/assert helper). */
   read(table: TableId, key: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  /** The user a name is claimed for (the name as typed, or its key), read as the tables hold it. */
+  userNamed(username: string): Promise<Record<string, unknown> | undefined>;
   /** Every item of a table, or those whose `sub` is the given one (a full scan: fine for a test table). */
   scan(table: TableId, sub?: string): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
@@ -52,13 +54,16 @@ export async function startDynalite(): Promise<LocalDynamo> {
   const tables = (await createTables(endpoint, resources, names)) as LocalDynamo['tables'];
 
   const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: endpoint });
+  const read = async (table: TableId, key: Record<string, unknown>) =>
+    (await doc.send(new GetCommand({ TableName: tables[table], Key: key, ConsistentRead: true }))).Item;
   return {
     doc,
     endpoint,
     tables,
-    async read(table, key) {
-      const { Item } = await doc.send(new GetCommand({ TableName: tables[table], Key: key, ConsistentRead: true }));
-      return Item;
+    read,
+    async userNamed(username) {
+      const claim = await read('UsernamesTable', { username: username.normalize('NFKC').toLowerCase() });
+      return claim === undefined ? undefined : read('UsersTable', { sub: claim.sub });
     },
     async scan(table, sub) {
       const items: Record<string, unknown>[] = [];

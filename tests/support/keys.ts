@@ -30,6 +30,7 @@ export function testEnv(signingKeys: string, overrides: Record<string, string | 
     AUDIENCE: TEST_AUDIENCE,
     SIGNING_KEYS: signingKeys,
     USERS_TABLE: 'test-users',
+    USERNAMES_TABLE: 'test-usernames',
     SESSIONS_TABLE: 'test-sessions',
     ATTEMPTS_TABLE: 'test-attempts',
     AWS_REGION: 'us-east-1',

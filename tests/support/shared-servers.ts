@@ -12,8 +12,8 @@ import { apiRequest, freePort, OfflineServer, untilReady, type LocalApi } from '
 
 /** Each shared server's configuration beyond serverless.yml's defaults. */
 export const SHARED_SERVERS = {
-  /** Default lifetimes: journeys that must not race a clock. */
-  standard: { AUDIENCE: 'https://api.e2e.example' },
+  /** Default lifetimes: journeys that must not race a clock. Thirty sessions a user, so that a test can pass the limit. */
+  standard: { AUDIENCE: 'https://api.e2e.example', MAX_SESSIONS_PER_USER: '30' },
   /** Lifetimes short enough to watch them pass: access tokens live 2 s, a rotated token's grace is 2 s. */
   short: { ACCESS_TOKEN_TTL: '2', REFRESH_TOKEN_REUSE_GRACE: '2' },
 } as const satisfies Record<string, Record<string, string>>;
