@@ -176,9 +176,6 @@ export class OfflineServer implements LocalApi {
       DATA_DIR: dataDir,
       ESBUILD_WORK_FOLDER: esbuildFolder,
       TMPDIR: tmpDir,
-      // Once serverless.yml reads it (custom.esbuild.watch.pattern), no file edit elsewhere in the repo rebuilds
-      // and reloads the handlers mid-test: serverless-offline answers a request caught in a reload with a 504.
-      ESBUILD_WATCH: '.no-watch/**',
       NO_COLOR: '1',
       FORCE_COLOR: '0',
       SLS_TELEMETRY_DISABLED: '1',
