@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { hashPassword, verifyPassword } from '../lib/passwords';
+import { hashPassword, verifyPassword } from '../lib/argon2';
 import { createTestApp } from '../tests/support/app';
 import { countRequests, startDynalite } from '../tests/support/dynalite';
 

@@ -1,5 +1,5 @@
 import { authorize, type AuthorizerEvent } from '../lib/authorizer';
-import { verifierDeps, type VerifierDeps } from '../lib/verifier-deps';
+import { authorizerDeps, type VerifierDeps } from '../lib/verifier-deps';
 
 /**
  * The custom authorizer for REST (TOKEN or REQUEST) and HTTP API (payload 2.0, simple responses) events.
@@ -9,4 +9,4 @@ export function makeAuthorizerHandler(deps: () => Promise<VerifierDeps>) {
   return async (event: AuthorizerEvent) => authorize(event, (await deps()).tokens.verify);
 }
 
-export const handler = makeAuthorizerHandler(verifierDeps);
+export const handler = makeAuthorizerHandler(authorizerDeps());

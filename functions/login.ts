@@ -1,4 +1,6 @@
+import { argon2Hasher } from '../lib/argon2';
 import { appDeps, type AppDeps } from '../lib/deps';
+import { signingKeysFromSecret } from '../lib/secrets';
 import { optionalString, parseJsonBody, sourceIp, tokenResponse } from '../lib/http';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
@@ -17,4 +19,4 @@ export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
     return tokenResponse(200, tokens);
   });
 
-export const handler = makeLoginHandler(appDeps);
+export const handler = makeLoginHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher }));

@@ -1,5 +1,6 @@
 import { bearerCaller, requireScope } from '../lib/caller';
 import { appDeps, type AppDeps } from '../lib/deps';
+import { publicKeys } from '../lib/verifier-deps';
 import { AuthError } from '../lib/errors';
 import { noContent, parseJsonBody, requiredString } from '../lib/http';
 import { route } from '../lib/route';
@@ -24,4 +25,4 @@ export const makeLogoutHandler = (deps: () => Promise<AppDeps>) =>
     return noContent();
   });
 
-export const handler = makeLogoutHandler(appDeps);
+export const handler = makeLogoutHandler(appDeps({ keys: publicKeys }));

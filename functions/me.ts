@@ -1,4 +1,5 @@
 import { appDeps, type AppDeps } from '../lib/deps';
+import { publicKeys } from '../lib/verifier-deps';
 import { json } from '../lib/http';
 import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -10,4 +11,4 @@ export const makeMeHandler = (deps: () => Promise<AppDeps>) =>
     return json(200, { sub, username, scope: who.scope });
   });
 
-export const handler = makeMeHandler(appDeps);
+export const handler = makeMeHandler(appDeps({ keys: publicKeys }));

@@ -1,6 +1,8 @@
-import type { AppDeps } from '../lib/deps';
+import { argon2Hasher } from '../lib/argon2';
+import { isCommonPassword } from '../lib/common-passwords';
+import { appDeps, type AppDeps } from '../lib/deps';
+import { publicKeys } from '../lib/verifier-deps';
 import { noContent, parseJsonBody, sourceIp } from '../lib/http';
-import { passwordDeps } from '../lib/password-deps';
 import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
 
@@ -12,4 +14,4 @@ export const makePasswordHandler = (deps: () => Promise<AppDeps>) =>
     return noContent();
   });
 
-export const handler = makePasswordHandler(passwordDeps);
+export const handler = makePasswordHandler(appDeps({ keys: publicKeys, passwords: argon2Hasher, isCommonPassword }));

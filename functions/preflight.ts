@@ -1,9 +1,9 @@
 import type { HttpResponse } from '../lib/http';
-import { route } from '../lib/route';
-import { verifierDeps, type VerifierDeps } from '../lib/verifier-deps';
+import { route, type EdgeDeps } from '../lib/route';
+import { edgeDeps } from '../lib/verifier-deps';
 
 /** OPTIONS on every public route: CORS preflight; the route wrapper adds the allowances for configured origins. */
-export const makePreflightHandler = (deps: () => Promise<VerifierDeps>) =>
+export const makePreflightHandler = (deps: () => Promise<EdgeDeps>) =>
   route(deps, async (): Promise<HttpResponse> => ({ statusCode: 204, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '' }));
 
-export const handler = makePreflightHandler(verifierDeps);
+export const handler = makePreflightHandler(edgeDeps());

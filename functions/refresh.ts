@@ -1,4 +1,5 @@
 import { appDeps, type AppDeps } from '../lib/deps';
+import { signingKeysFromSecret } from '../lib/secrets';
 import { optionalString, parseJsonBody, requiredString, tokenResponse } from '../lib/http';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
@@ -14,4 +15,4 @@ export const makeRefreshHandler = (deps: () => Promise<AppDeps>) =>
     return tokenResponse(200, await auth.refresh(requiredString(body, 'refresh_token'), optionalString(body, 'scope'), clientId));
   });
 
-export const handler = makeRefreshHandler(appDeps);
+export const handler = makeRefreshHandler(appDeps({ keys: signingKeysFromSecret }));

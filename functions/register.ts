@@ -1,7 +1,9 @@
-import type { AppDeps } from '../lib/deps';
+import { argon2Hasher } from '../lib/argon2';
+import { isCommonPassword } from '../lib/common-passwords';
+import { appDeps, type AppDeps } from '../lib/deps';
+import { signingKeysFromSecret } from '../lib/secrets';
 import { optionalString, parseJsonBody, tokenResponse } from '../lib/http';
 import { clientIdParam } from '../lib/params';
-import { passwordDeps } from '../lib/password-deps';
 import { route } from '../lib/route';
 
 /** POST /auth/register {username, password, scope?, client_id?}: 201 and the user's first tokens. */
@@ -17,4 +19,4 @@ export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
     return tokenResponse(201, tokens);
   });
 
-export const handler = makeRegisterHandler(passwordDeps);
+export const handler = makeRegisterHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher, isCommonPassword }));

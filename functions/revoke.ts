@@ -1,4 +1,5 @@
 import { appDeps, type AppDeps } from '../lib/deps';
+import { publicKeys } from '../lib/verifier-deps';
 import { AuthError } from '../lib/errors';
 import { json } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
@@ -17,4 +18,4 @@ export const makeRevokeHandler = (deps: () => Promise<AppDeps>) =>
     return json(200, {});
   });
 
-export const handler = makeRevokeHandler(appDeps);
+export const handler = makeRevokeHandler(appDeps({ keys: publicKeys }));

@@ -1,4 +1,5 @@
 import { appDeps, type AppDeps } from '../lib/deps';
+import { publicKeys } from '../lib/verifier-deps';
 import { AuthError } from '../lib/errors';
 import { noContent } from '../lib/http';
 import { protectedRoute } from '../lib/route';
@@ -16,4 +17,4 @@ export const makeDeleteSessionHandler = (deps: () => Promise<AppDeps>) =>
     return noContent();
   });
 
-export const handler = makeDeleteSessionHandler(appDeps);
+export const handler = makeDeleteSessionHandler(appDeps({ keys: publicKeys }));

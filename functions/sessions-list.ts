@@ -1,4 +1,5 @@
 import { appDeps, type AppDeps } from '../lib/deps';
+import { publicKeys } from '../lib/verifier-deps';
 import { json } from '../lib/http';
 import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
@@ -18,4 +19,4 @@ export const makeListSessionsHandler = (deps: () => Promise<AppDeps>) =>
     return json(200, { sessions });
   });
 
-export const handler = makeListSessionsHandler(appDeps);
+export const handler = makeListSessionsHandler(appDeps({ keys: publicKeys }));

@@ -1,4 +1,6 @@
+import { argon2Hasher } from '../lib/argon2';
 import { appDeps, type AppDeps } from '../lib/deps';
+import { signingKeysFromSecret } from '../lib/secrets';
 import { AuthError } from '../lib/errors';
 import { sourceIp, tokenResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
@@ -26,4 +28,4 @@ export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
     throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use password or refresh_token.');
   });
 
-export const handler = makeTokenHandler(appDeps);
+export const handler = makeTokenHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher }));

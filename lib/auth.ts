@@ -1,7 +1,7 @@
 import type { Config } from './config';
 import { logger } from './log';
 import { AuthError } from './errors';
-import { hashPassword, needsRehash, validateNewPassword, verifyPassword, type CommonPasswordCheck } from './passwords';
+import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
 import { parseRefreshToken } from './refresh-tokens';
 import { resolveScope } from './scopes';
 import type { Session, SessionStore, SessionSummary } from './sessions';
@@ -30,7 +30,9 @@ export interface AuthServiceDeps {
   sessions: SessionStore;
   tokens: TokenService;
   guard: PasswordGuard;
-  /** The common-password list; only the functions that set passwords carry it (lib/password-deps.ts). */
+  /** The password hasher; only the functions that check or set passwords carry it (lib/password-deps.ts). */
+  passwords?: PasswordHasher;
+  /** The common-password list; only the functions that set passwords carry it. */
   isCommonPassword?: CommonPasswordCheck;
   /** Milliseconds since the epoch. */
   now?: () => number;
@@ -57,7 +59,7 @@ const rejectedRefreshToken = () => new AuthError('invalid_grant', 'The refresh t
 const noSuchUser = () => new AuthError('invalid_token', 'The access token belongs to no user.');
 
 /** The service's use cases; handlers parse HTTP, call one of these, and answer. */
-export function createAuthService({ config, users, sessions, tokens, guard, isCommonPassword, now = Date.now }: AuthServiceDeps) {
+export function createAuthService({ config, users, sessions, tokens, guard, passwords, isCommonPassword, now = Date.now }: AuthServiceDeps) {
   const seconds = () => Math.floor(now() / 1000);
 
   /** Scopes in the order the configuration lists them, unknown ones last. */
@@ -75,9 +77,14 @@ export function createAuthService({ config, users, sessions, tokens, guard, isCo
     return { accessToken, expiresIn, refreshToken, scope };
   }
 
+  // A function built without the hasher or the list that calls for them is a deployment fault, not the client's.
+  const cannot = (what: string) => new AuthError('server_error', `This function cannot ${what}.`);
+  function hasher(): PasswordHasher {
+    if (!passwords) throw cannot('check passwords');
+    return passwords;
+  }
   function newPassword(value: unknown, field?: string): string {
-    // A deployment fault (a function that sets passwords built without the list), not the client's.
-    if (!isCommonPassword) throw new AuthError('server_error', 'This function cannot set passwords.');
+    if (!isCommonPassword) throw cannot('set passwords');
     return validateNewPassword(value, isCommonPassword, field);
   }
 
@@ -107,7 +114,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, isCo
       const name = prepareUsername(username);
       const secret = newPassword(password);
       const granted = resolveScope(scope, config.defaultScopes);
-      const user = await users.create(name, await hashPassword(secret), seconds());
+      const user = await users.create(name, await hasher().hash(secret), seconds());
       // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
       const started = await startSession(user, clientId, granted.split(' ')).catch(async (error: unknown) => {
         await users.remove(user).catch((cleanup: unknown) => logger.warn('could not take back a registration', cleanup));
@@ -127,7 +134,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, isCo
       const granted = resolveScope(scope, config.defaultScopes);
       const key = loginKey(username);
       const [reservation, user] = await Promise.all([guard.reserve(key, sourceIp, seconds()), users.findByUsername(key)]);
-      if (!(await verifyPassword(user?.passwordHash, password)) || !user) throw badCredentials();
+      if (!(await hasher().verify(user?.passwordHash, password)) || !user) throw badCredentials();
       // The credential checked must still be the current one when the session exists: a password change
       // racing this login either shows here, or leaves the session on a stale version that never refreshes.
       const [started, current] = await Promise.all([
@@ -139,7 +146,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, isCo
         await sessions.revoke(started.session.id);
         throw badCredentials();
       }
-      if (needsRehash(user.passwordHash)) await users.rehash(user, await hashPassword(password));
+      if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password));
       return issue(started.session, started.refreshToken, granted);
     },
 
@@ -207,10 +214,10 @@ export function createAuthService({ config, users, sessions, tokens, guard, isCo
       const user = await users.get(who.sub);
       if (!user) throw noSuchUser();
       const reservation = await guard.reserve(user.username, who.sourceIp, seconds());
-      if (!(await verifyPassword(user.passwordHash, password))) {
+      if (!(await hasher().verify(user.passwordHash, password))) {
         throw new AuthError('invalid_grant', 'The current password is incorrect.');
       }
-      const [hash] = await Promise.all([hashPassword(next), guard.succeeded(reservation)]);
+      const [hash] = await Promise.all([hasher().hash(next), guard.succeeded(reservation)]);
       const changed = await users.changePassword(user, hash);
       if (!changed) throw new AuthError('invalid_request', 'The password was changed concurrently; try again.', { status: 409 });
       await sessions.adopt(who.sid, who.sub, user.credentialVersion, changed.credentialVersion);

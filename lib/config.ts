@@ -5,29 +5,51 @@ import { SCOPE_TOKEN } from './scopes';
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGORITHMS)[number];
 
-export interface Config {
+/**
+ * Where a function's keys come from: SIGNING_KEYS, the private set itself (local runs and tests);
+ * SIGNING_KEYS_SECRET, the name of the AWS Secrets Manager secret that holds it (deployed functions that
+ * sign); PUBLIC_JWKS, the public set only (deployed functions that only verify).
+ */
+export type KeySource =
+  | { kind: 'private'; json: string }
+  | { kind: 'secret'; secretId: string }
+  | { kind: 'public'; json: string };
+
+/** What every HTTP route needs at its edge (lib/route.ts). */
+export interface EdgeConfig {
+  realm: string;
+  /** Browser origins allowed by CORS; empty: none. */
+  corsOrigins: string[];
+}
+
+/** What verifying an access token needs. */
+export interface VerifierConfig {
   issuer: string;
   audience: string;
+  signingAlg: SigningAlg;
+  clockSkew: number;
+  keys: KeySource;
+}
+
+/** The metadata routes (JWKS, discovery) verify nothing but publish what verifiers need. */
+export interface MetadataConfig extends EdgeConfig, VerifierConfig {
+  /** Granted when a client asks for no scope; also the full set of scopes this service knows. */
+  defaultScopes: string[];
+}
+
+/** Everything the functions that read and write users and sessions need. */
+export interface Config extends MetadataConfig {
   /** Seconds. */
   accessTokenTtl: number;
   refreshTokenIdleTtl: number;
   refreshTokenAbsoluteTtl: number;
   refreshTokenReuseGrace: number;
-  clockSkew: number;
-  /** Granted when a client asks for no scope; also the full set of scopes this service knows. */
-  defaultScopes: string[];
-  signingAlg: SigningAlg;
-  /** A JSON JWK Set of private keys, newest first. */
-  signingKeys: string;
-  realm: string;
   /** Live sessions a user may hold; a login beyond it ends the oldest. */
   maxSessionsPerUser: number;
   usersTable: string;
   usernamesTable: string;
   sessionsTable: string;
   attemptsTable: string;
-  /** Browser origins allowed by CORS; empty: none. */
-  corsOrigins: string[];
   region: string;
   /** Set only locally, to reach the embedded DynamoDB. */
   dynamodbEndpoint: string | undefined;
@@ -78,17 +100,34 @@ function origins(env: Env, name: string): string[] {
   return list;
 }
 
-/** Reads and validates every setting once; throws a ConfigError naming the first bad variable. */
-export function loadConfig(env: Env = process.env): Config {
-  const accessTokenTtl = seconds(env, 'ACCESS_TOKEN_TTL', 900, { max: 24 * 3600 });
-  const refreshTokenAbsoluteTtl = seconds(env, 'REFRESH_TOKEN_ABSOLUTE_TTL', 7_776_000);
-  const refreshTokenIdleTtl = seconds(env, 'REFRESH_TOKEN_IDLE_TTL', 1_209_600);
-  if (refreshTokenIdleTtl > refreshTokenAbsoluteTtl) {
-    throw new ConfigError('REFRESH_TOKEN_IDLE_TTL', 'must not exceed REFRESH_TOKEN_ABSOLUTE_TTL');
-  }
-  const defaultScopes = text(env, 'DEFAULT_SCOPES', 'profile sessions').split(/ +/);
-  const badScope = defaultScopes.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (badScope !== undefined) throw new ConfigError('DEFAULT_SCOPES', `holds an invalid scope "${badScope}"`);
+/** REALM and CORS_ORIGINS. */
+export function loadEdgeConfig(env: Env = process.env): EdgeConfig {
+  return { realm: text(env, 'REALM', 'jwt-auth'), corsOrigins: origins(env, 'CORS_ORIGINS') };
+}
+
+/**
+ * The keys of a function that only verifies: PUBLIC_JWKS (locally too: `npm start` derives it), or, with
+ * none, SIGNING_KEYS (an HS256 secret has no public half). Their content is checked when they load.
+ */
+export function verifierKeys(env: Env): KeySource {
+  const publicSet = env.PUBLIC_JWKS?.trim();
+  if (publicSet) return { kind: 'public', json: publicSet };
+  const privateSet = env.SIGNING_KEYS?.trim();
+  if (privateSet) return { kind: 'private', json: privateSet };
+  throw new ConfigError('PUBLIC_JWKS', 'must be set (the public JWK Set of the signing keys)');
+}
+
+/** The keys of a function that signs: SIGNING_KEYS where it is set (locally), else SIGNING_KEYS_SECRET. */
+export function signerKeys(env: Env): KeySource {
+  const privateSet = env.SIGNING_KEYS?.trim();
+  if (privateSet) return { kind: 'private', json: privateSet };
+  const secretId = env.SIGNING_KEYS_SECRET?.trim();
+  if (!secretId) throw new ConfigError('SIGNING_KEYS_SECRET', 'must be set (the Secrets Manager secret of the key set; SIGNING_KEYS locally)');
+  return { kind: 'secret', secretId };
+}
+
+/** ISSUER, AUDIENCE, SIGNING_ALG and CLOCK_SKEW. */
+function tokenSettings(env: Env): Omit<VerifierConfig, 'keys'> {
   const signingAlg = text(env, 'SIGNING_ALG', 'ES256');
   if (!(SIGNING_ALGORITHMS as readonly string[]).includes(signingAlg)) {
     throw new ConfigError('SIGNING_ALG', `must be one of ${SIGNING_ALGORITHMS.join(', ')}, got "${signingAlg}"`);
@@ -97,21 +136,57 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     issuer,
     audience: text(env, 'AUDIENCE', issuer),
+    signingAlg: signingAlg as SigningAlg,
+    clockSkew: seconds(env, 'CLOCK_SKEW', 0, { min: 0, max: 300 }),
+  };
+}
+
+/** ISSUER, AUDIENCE, SIGNING_ALG, CLOCK_SKEW and the public keys: all the authorizer reads. */
+export function loadVerifierConfig(env: Env = process.env): VerifierConfig {
+  return { ...tokenSettings(env), keys: verifierKeys(env) };
+}
+
+function defaultScopes(env: Env): string[] {
+  const scopes = text(env, 'DEFAULT_SCOPES', 'profile sessions').split(/ +/);
+  const badScope = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
+  if (badScope !== undefined) throw new ConfigError('DEFAULT_SCOPES', `holds an invalid scope "${badScope}"`);
+  return scopes;
+}
+
+/** What the JWKS and discovery routes read: the edge, the verifier's settings and the scopes. */
+export function loadMetadataConfig(env: Env = process.env): MetadataConfig {
+  return { ...loadEdgeConfig(env), ...loadVerifierConfig(env), defaultScopes: defaultScopes(env) };
+}
+
+/** Where a function's keys come from: `verifierKeys` or `signerKeys`, chosen by the function itself. */
+export type KeySourceReader = (env: Env) => KeySource;
+
+/**
+ * Reads and validates every setting of the functions that use the tables; throws a ConfigError naming the
+ * first bad variable. A function that signs reads its keys with `signerKeys` (SIGNING_KEYS_SECRET), the
+ * others with `verifierKeys` (PUBLIC_JWKS): each bundle holds only the reader it uses.
+ */
+export function loadConfig(env: Env, keys: KeySourceReader): Config {
+  const accessTokenTtl = seconds(env, 'ACCESS_TOKEN_TTL', 900, { max: 24 * 3600 });
+  const refreshTokenAbsoluteTtl = seconds(env, 'REFRESH_TOKEN_ABSOLUTE_TTL', 7_776_000);
+  const refreshTokenIdleTtl = seconds(env, 'REFRESH_TOKEN_IDLE_TTL', 1_209_600);
+  if (refreshTokenIdleTtl > refreshTokenAbsoluteTtl) {
+    throw new ConfigError('REFRESH_TOKEN_IDLE_TTL', 'must not exceed REFRESH_TOKEN_ABSOLUTE_TTL');
+  }
+  return {
+    ...loadEdgeConfig(env),
+    ...tokenSettings(env),
+    keys: keys(env),
+    defaultScopes: defaultScopes(env),
     accessTokenTtl,
     refreshTokenIdleTtl,
     refreshTokenAbsoluteTtl,
     refreshTokenReuseGrace: seconds(env, 'REFRESH_TOKEN_REUSE_GRACE', 30, { min: 0, max: 300 }),
-    clockSkew: seconds(env, 'CLOCK_SKEW', 0, { min: 0, max: 300 }),
-    defaultScopes,
-    signingAlg: signingAlg as SigningAlg,
-    signingKeys: text(env, 'SIGNING_KEYS'),
-    realm: text(env, 'REALM', 'jwt-auth'),
     maxSessionsPerUser: whole(env, 'MAX_SESSIONS_PER_USER', 100, { max: 10_000, unit: 'sessions' }),
     usersTable: text(env, 'USERS_TABLE'),
     usernamesTable: text(env, 'USERNAMES_TABLE'),
     sessionsTable: text(env, 'SESSIONS_TABLE'),
     attemptsTable: text(env, 'ATTEMPTS_TABLE'),
-    corsOrigins: origins(env, 'CORS_ORIGINS'),
     region: text(env, 'AWS_REGION', 'us-east-1'),
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT?.trim() ? url(env, 'DYNAMODB_ENDPOINT') : undefined,
   };
@@ -122,9 +197,11 @@ export function runningInLambda(env: Env = process.env): boolean {
   return Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
 }
 
-let loaded: Config | undefined;
-
-/** The process's configuration, loaded once (module-scoped, like the rest of a container's state). */
-export function settings(): Config {
-  return (loaded ??= loadConfig());
+/**
+ * A loader run once per process (module-scoped, like the rest of a container's state): the configuration
+ * a function reads at cold start.
+ */
+export function onceLoaded<T>(load: () => T): () => T {
+  let loaded: { value: T } | undefined;
+  return () => (loaded ??= { value: load() }).value;
 }

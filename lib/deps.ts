@@ -1,25 +1,29 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAuthService, type AuthService } from './auth';
-import { settings } from './config';
+import { createTokenService, type TokenService } from './tokens';
+import { loadConfig, type Config, type KeySourceReader } from './config';
 import { createDocumentClient } from './dynamo';
-import { loadKeyRing } from './keys';
+import type { VerificationKeys } from './keys';
 import { createSessionStore, type SessionStore } from './sessions';
-import type { CommonPasswordCheck } from './passwords';
+import type { CommonPasswordCheck, PasswordHasher } from './passwords';
 import { createPasswordGuard, type PasswordGuard } from './throttle';
 import { createUserStore, type UserStore } from './users';
-import { createVerifierDeps, once, type VerifierDeps, type VerifierDepsOptions } from './verifier-deps';
+import { createVerifierDeps, productionDeps, type VerifierDeps, type VerifierDepsOptions } from './verifier-deps';
 
 /** Everything the HTTP handlers use. The authorizer imports only lib/verifier-deps.ts: no AWS SDK there. */
-export interface AppDeps extends VerifierDeps {
+export interface AppDeps extends VerifierDeps<Config> {
+  tokens: TokenService;
   users: UserStore;
   sessions: SessionStore;
   guard: PasswordGuard;
   auth: AuthService;
 }
 
-export interface AppDepsOptions extends VerifierDepsOptions {
+export interface AppDepsOptions extends VerifierDepsOptions<Config> {
   doc: DynamoDBDocumentClient;
-  /** The common-password list, for the functions that set passwords (lib/password-deps.ts); the others go without. */
+  /** The password hasher, for the functions that check or set passwords (lib/password-deps.ts); the others go without. */
+  passwords?: PasswordHasher;
+  /** The common-password list, for the functions that set passwords. */
   isCommonPassword?: CommonPasswordCheck;
 }
 
@@ -29,7 +33,8 @@ export interface AppDepsOptions extends VerifierDepsOptions {
  */
 export function createAppDeps(options: AppDepsOptions): AppDeps {
   const verifier = createVerifierDeps(options);
-  const { config, tokens, now } = verifier;
+  const { config, now } = verifier;
+  const tokens = createTokenService(config, options.keys, now);
   const { doc } = options;
   const users = createUserStore(doc, { users: config.usersTable, usernames: config.usernamesTable });
   const sessions = createSessionStore(doc, config.sessionsTable, {
@@ -38,16 +43,36 @@ export function createAppDeps(options: AppDepsOptions): AppDeps {
     reuseGrace: config.refreshTokenReuseGrace,
   });
   const guard = createPasswordGuard(doc, config.attemptsTable);
-  const auth = createAuthService({ config, users, sessions, tokens, guard, now, isCommonPassword: options.isCommonPassword });
-  return { ...verifier, users, sessions, guard, auth };
+  const auth = createAuthService({ config, users, sessions, tokens, guard, now, passwords: options.passwords, isCommonPassword: options.isCommonPassword });
+  return { ...verifier, tokens, users, sessions, guard, auth };
 }
 
-/** The production deps of the HTTP handlers, from the environment: `extra` as createAppDeps takes it. */
-export async function productionAppDeps(extra: Pick<AppDepsOptions, 'isCommonPassword'> = {}): Promise<AppDeps> {
-  const config = settings();
-  const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
-  return createAppDeps({ config, keys, doc: createDocumentClient(config), ...extra });
+/**
+ * Where a function's keys come from, and how they load: the function names one (lib/verifier-deps.ts
+ * `publicKeys`, lib/secrets.ts `signingKeysFromSecret`), so its bundle carries no other.
+ */
+export interface KeyLoader {
+  source: KeySourceReader;
+  load(config: Config): Promise<VerificationKeys>;
+  /** Build the deps again after this long, to pick up a changed key set. */
+  maxAgeMs?: number;
 }
 
-/** The deps of the handlers that set no password, built once per container. */
-export const appDeps = once(() => productionAppDeps());
+/** What a function's handlers do beyond reading and writing users and sessions, and so what it is given. */
+export interface AppDepsFeatures extends Pick<AppDepsOptions, 'passwords' | 'isCommonPassword'> {
+  keys: KeyLoader;
+}
+
+/**
+ * The production deps of a function that uses the tables, from the environment, built once per container
+ * (a signer's again every KEY_SET_MAX_AGE_MS, for the key set): only what its handler uses (the signing
+ * key, the argon2 hasher, the common-password list) is given to it.
+ */
+export const appDeps = ({ keys, ...extra }: AppDepsFeatures) => {
+  let doc: DynamoDBDocumentClient | undefined;
+  return productionDeps(
+    () => loadConfig(process.env, keys.source),
+    async (config) => createAppDeps({ config, keys: await keys.load(config), doc: (doc ??= createDocumentClient(config)), ...extra }),
+    { maxAgeMs: keys.maxAgeMs },
+  );
+};

@@ -24,14 +24,20 @@ const ALGORITHMS: Record<SigningAlg, { kty: string; crv?: string; symmetric: boo
 /** Private key material, and WebCrypto export members that must not describe a published verification key. */
 const NOT_PUBLIC = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'key_ops', 'ext'] as const;
 
-export interface KeyRing {
+/** What a verifier holds: every key still accepted, and what the JWKS publishes. */
+export interface VerificationKeys {
   alg: SigningAlg;
-  /** The newest key: every new token is signed with it. */
-  signing: { kid: string; key: CryptoKey | Uint8Array };
   /** Every key still accepted, by kid. */
   verification: ReadonlyMap<string, CryptoKey | Uint8Array>;
   /** What `/.well-known/jwks.json` publishes: public keys only, none for HS256. */
   publicJwks: JWK[];
+  /** Present only in a signer's key ring. */
+  signing?: { kid: string; key: CryptoKey | Uint8Array };
+}
+
+/** What a signer holds: the verification keys and the newest private key, which signs every new token. */
+export interface KeyRing extends VerificationKeys {
+  signing: { kid: string; key: CryptoKey | Uint8Array };
 }
 
 function publicPart(jwk: JWK): JWK {
@@ -51,16 +57,16 @@ async function keyId(jwk: JWK, symmetric: boolean): Promise<string> {
   return calculateJwkThumbprint(publicPart(jwk), 'sha256');
 }
 
-function parseKeySet(json: string): JWK[] {
+function parseKeySet(json: string, variable: string): JWK[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw new ConfigError('SIGNING_KEYS', 'must be a JSON JWK Set ({"keys":[…]})');
+    throw new ConfigError(variable, 'must be a JSON JWK Set ({"keys":[…]})');
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'object' && k !== null)) {
-    throw new ConfigError('SIGNING_KEYS', 'must hold at least one key in "keys"');
+    throw new ConfigError(variable, 'must hold at least one key in "keys"');
   }
   return keys as JWK[];
 }
@@ -69,34 +75,66 @@ function parseKeySet(json: string): JWK[] {
  * Builds the key ring from SIGNING_KEYS (private JWKs, newest first). Every key must fit `alg`; a mismatch
  * fails here, at cold start, rather than as a 401 later.
  */
-export async function loadKeyRing(signingKeys: string, alg: SigningAlg): Promise<KeyRing> {
+export async function loadKeyRing(signingKeys: string, alg: SigningAlg, variable = 'SIGNING_KEYS'): Promise<KeyRing> {
   const facts = ALGORITHMS[alg];
   const verification = new Map<string, CryptoKey | Uint8Array>();
   const publicJwks: JWK[] = [];
   let signing: KeyRing['signing'] | undefined;
-  for (const [index, jwk] of parseKeySet(signingKeys).entries()) {
+  for (const [index, jwk] of parseKeySet(signingKeys, variable).entries()) {
     const where = `key ${index + 1}`;
     if (jwk.kty !== facts.kty || (facts.crv !== undefined && jwk.crv !== facts.crv)) {
-      throw new ConfigError('SIGNING_KEYS', `${where} is not a ${facts.kty}${facts.crv ? ` ${facts.crv}` : ''} key, as SIGNING_ALG=${alg} needs`);
+      throw new ConfigError(variable, `${where} is not a ${facts.kty}${facts.crv ? ` ${facts.crv}` : ''} key, as SIGNING_ALG=${alg} needs`);
     }
-    if (!facts.symmetric && typeof jwk.d !== 'string') throw new ConfigError('SIGNING_KEYS', `${where} is not a private key`);
+    if (!facts.symmetric && typeof jwk.d !== 'string') throw new ConfigError(variable, `${where} is not a private key`);
     const problem = facts.check?.(jwk);
-    if (problem) throw new ConfigError('SIGNING_KEYS', `${where}: ${problem}`);
+    if (problem) throw new ConfigError(variable, `${where}: ${problem}`);
     const kid = await keyId(jwk, facts.symmetric);
-    if (verification.has(kid)) throw new ConfigError('SIGNING_KEYS', `${where} repeats kid ${kid}`);
+    if (verification.has(kid)) throw new ConfigError(variable, `${where} repeats kid ${kid}`);
     let privateKey: CryptoKey | Uint8Array;
     let verifyKey: CryptoKey | Uint8Array;
     try {
       privateKey = await importJWK({ ...jwk, alg, key_ops: undefined, ext: undefined }, alg);
       verifyKey = facts.symmetric ? privateKey : await importJWK({ ...publicPart(jwk), alg }, alg);
     } catch (cause) {
-      throw Object.assign(new ConfigError('SIGNING_KEYS', `${where} cannot be imported for ${alg}`), { cause });
+      throw Object.assign(new ConfigError(variable, `${where} cannot be imported for ${alg}`), { cause });
     }
     signing ??= { kid, key: privateKey };
     verification.set(kid, verifyKey);
     if (!facts.symmetric) publicJwks.push({ ...publicPart(jwk), kid, alg, use: 'sig' });
   }
   return { alg, signing: signing!, verification, publicJwks };
+}
+
+/**
+ * The verifying half of a key ring from a public JWK Set (PUBLIC_JWKS, what `npm run keys -- public`
+ * prints): no key here signs, and a private member is refused, so no private key is ever given to a
+ * function that only verifies.
+ */
+export async function loadPublicKeyRing(publicJwks: string, alg: SigningAlg): Promise<VerificationKeys> {
+  const facts = ALGORITHMS[alg];
+  if (facts.symmetric) throw new ConfigError('PUBLIC_JWKS', `cannot hold ${alg} keys: they are secrets; use SIGNING_KEYS`);
+  const verification = new Map<string, CryptoKey | Uint8Array>();
+  const published: JWK[] = [];
+  for (const [index, jwk] of parseKeySet(publicJwks, 'PUBLIC_JWKS').entries()) {
+    const where = `key ${index + 1}`;
+    if (NOT_PUBLIC.some((member) => member !== 'key_ops' && member !== 'ext' && member in jwk)) {
+      throw new ConfigError('PUBLIC_JWKS', `${where} holds private key material; give the public set (npm run keys -- public)`);
+    }
+    if (jwk.kty !== facts.kty || (facts.crv !== undefined && jwk.crv !== facts.crv)) {
+      throw new ConfigError('PUBLIC_JWKS', `${where} is not a ${facts.kty}${facts.crv ? ` ${facts.crv}` : ''} key, as SIGNING_ALG=${alg} needs`);
+    }
+    const problem = facts.check?.(jwk);
+    if (problem) throw new ConfigError('PUBLIC_JWKS', `${where}: ${problem}`);
+    const kid = await keyId(jwk, false);
+    if (verification.has(kid)) throw new ConfigError('PUBLIC_JWKS', `${where} repeats kid ${kid}`);
+    try {
+      verification.set(kid, await importJWK({ ...publicPart(jwk), alg }, alg));
+    } catch (cause) {
+      throw Object.assign(new ConfigError('PUBLIC_JWKS', `${where} cannot be imported for ${alg}`), { cause });
+    }
+    published.push({ ...publicPart(jwk), kid, alg, use: 'sig' });
+  }
+  return { alg, verification, publicJwks: published };
 }
 
 /** A new private JWK for `alg`, as SIGNING_KEYS holds it. */

@@ -1,5 +1,5 @@
 import { challenge } from './bearer';
-import { caller, requireScope, type Caller } from './caller';
+import { caller, requireScope, requireUnexpired, type Caller } from './caller';
 import type { Config } from './config';
 import { withCors } from './cors';
 import { AuthError } from './errors';
@@ -8,6 +8,12 @@ import { errorResponse, type HttpEvent, type HttpResponse } from './http';
 /** What every route needs from its deps at the edge. */
 export interface EdgeDeps {
   config: Pick<Config, 'realm' | 'corsOrigins'>;
+}
+
+/** What a route behind the authorizer needs besides: the clock, to refuse a token that expired under a cached Allow. */
+export interface ProtectedDeps extends EdgeDeps {
+  config: Pick<Config, 'realm' | 'corsOrigins' | 'clockSkew'>;
+  now: () => number;
 }
 
 export type HttpHandler = (event: HttpEvent) => Promise<HttpResponse>;
@@ -45,16 +51,18 @@ export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event
 }
 
 /**
- * A route behind the authorizer: the caller comes from the authorizer's context, and a token without
- * `scope` (when one is named) gets 403 `insufficient_scope` before the handler runs.
+ * A route behind the authorizer: the caller comes from the authorizer's context; a token that has expired
+ * since the authorizer allowed it (a cached Allow) gets the contract's expired-token 401, and one without
+ * `scope` (when one is named) gets 403 `insufficient_scope`, before the handler runs.
  */
-export function protectedRoute<D extends EdgeDeps>(
+export function protectedRoute<D extends ProtectedDeps>(
   scope: string | undefined,
   deps: () => Promise<D>,
   handle: (event: HttpEvent, who: Caller, deps: D) => Promise<HttpResponse>,
 ): HttpHandler {
   return route(deps, async (event, built) => {
     const who = caller(event);
+    requireUnexpired(who, built.now(), built.config.clockSkew);
     requireScope(who, scope);
     return handle(event, who, built);
   });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
-import type { Config } from './config';
+import type { Config, VerifierConfig } from './config';
 import { AuthError } from './errors';
-import type { KeyRing } from './keys';
+import type { VerificationKeys } from './keys';
 
 /** RFC 9068 §2.1: the media type of an access token, minus its "application/" prefix. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -27,13 +27,17 @@ export interface AccessTokenGrant {
   clientId: string;
 }
 
-export interface TokenService {
-  issue(grant: AccessTokenGrant): Promise<{ accessToken: string; expiresIn: number }>;
+export interface TokenVerifier {
   /** Verifies a bearer token; throws AuthError('invalid_token') with a precise description. */
   verify(token: string): Promise<AccessClaims>;
 }
 
-type TokenConfig = Pick<Config, 'issuer' | 'audience' | 'accessTokenTtl' | 'clockSkew'>;
+export interface TokenService extends TokenVerifier {
+  issue(grant: AccessTokenGrant): Promise<{ accessToken: string; expiresIn: number }>;
+}
+
+/** Verifying needs the issuer, audience and skew; issuing also the lifetime, which verifiers do not read. */
+type TokenConfig = Pick<VerifierConfig, 'issuer' | 'audience' | 'clockSkew'> & Partial<Pick<Config, 'accessTokenTtl'>>;
 
 const invalid = (description: string, cause?: unknown) => new AuthError('invalid_token', description, { cause });
 
@@ -54,8 +58,8 @@ function isAccessClaims(payload: Record<string, unknown>): payload is Record<str
   return ['sub', 'scope', 'sid', 'client_id', 'jti'].every((claim) => typeof payload[claim] === 'string') && typeof payload.exp === 'number';
 }
 
-/** Signs and verifies access tokens (RFC 9068) with the key ring; `now` is injectable for tests. */
-export function createTokenService(config: TokenConfig, keys: KeyRing, now: () => number = Date.now): TokenService {
+/** Verifies access tokens (RFC 9068) with the verification keys; `now` is injectable for tests. */
+export function createTokenVerifier(config: TokenConfig, keys: VerificationKeys, now: () => number = Date.now): TokenVerifier {
   const getKey = (header: JWTHeaderParameters) => {
     // Only our own keys, by kid: jku, x5u and embedded jwk headers are never looked at.
     const key = typeof header.kid === 'string' ? keys.verification.get(header.kid) : undefined;
@@ -64,20 +68,6 @@ export function createTokenService(config: TokenConfig, keys: KeyRing, now: () =
   };
 
   return {
-    async issue({ sub, scope, sid, clientId }) {
-      const issuedAt = Math.floor(now() / 1000);
-      const accessToken = await new SignJWT({ client_id: clientId, scope, sid })
-        .setProtectedHeader({ alg: keys.alg, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYPE })
-        .setIssuer(config.issuer)
-        .setSubject(sub)
-        .setAudience(config.audience)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + config.accessTokenTtl)
-        .setJti(randomUUID())
-        .sign(keys.signing.key);
-      return { accessToken, expiresIn: config.accessTokenTtl };
-    },
-
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw invalid('The access token is malformed.');
       try {
@@ -95,6 +85,33 @@ export function createTokenService(config: TokenConfig, keys: KeyRing, now: () =
       } catch (error) {
         throw translate(error);
       }
+    },
+  };
+}
+
+/**
+ * Signs and verifies access tokens. Only the functions that use the tables build one; the authorizer and the
+ * metadata routes build a verifier alone, so their bundles carry no signing code.
+ */
+export function createTokenService(config: TokenConfig, keys: VerificationKeys, now: () => number = Date.now): TokenService {
+  return {
+    ...createTokenVerifier(config, keys, now),
+    async issue({ sub, scope, sid, clientId }) {
+      // Only a deployment fault gets here: a function that signs was given the public set alone.
+      const { signing } = keys;
+      const ttl = config.accessTokenTtl;
+      if (!signing || ttl === undefined) throw new AuthError('server_error', 'This function cannot sign.');
+      const issuedAt = Math.floor(now() / 1000);
+      const accessToken = await new SignJWT({ client_id: clientId, scope, sid })
+        .setProtectedHeader({ alg: keys.alg, kid: signing.kid, typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(config.issuer)
+        .setSubject(sub)
+        .setAudience(config.audience)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttl)
+        .setJti(randomUUID())
+        .sign(signing.key);
+      return { accessToken, expiresIn: ttl };
     },
   };
 }

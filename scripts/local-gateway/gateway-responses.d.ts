@@ -8,7 +8,20 @@ export type AuthorizerOutcome =
   | { missingToken: true }
   | { error: string }
   | { result: { policyDocument?: { Statement?: { Effect: string }[] }; context?: Record<string, string> } };
+export interface GatewayResponseFacts {
+  status: number;
+  error: string;
+  description: string;
+  challenge?: 'realm' | 'invalid_token';
+  retryAfter?: boolean;
+}
+export const GATEWAY_RESPONSES: Record<string, GatewayResponseFacts>;
+export function gatewayResponseResources(options: { realm: string; corsOrigins?: string[] }): Record<string, { Type: string; Properties: Record<string, any> }>;
 export function findGatewayResponse(resources: Record<string, unknown>, responseType: string): unknown;
-export function renderGatewayResponse(resources: Record<string, unknown>, responseType: string, context?: Record<string, string>): RenderedResponse | undefined;
+export function renderGatewayResponse(resources: Record<string, unknown>, responseType: string, context?: Record<string, string>, requestHeaders?: Record<string, string | undefined>): RenderedResponse | undefined;
 export function responseTypeFor(outcome: AuthorizerOutcome): string | undefined;
-export function gatewayResponseFor(resources: Record<string, unknown>, outcome: AuthorizerOutcome): { type: string | undefined; response: RenderedResponse | undefined };
+export function gatewayResponseFor(
+  resources: Record<string, unknown>,
+  outcome: AuthorizerOutcome,
+  requestHeaders?: Record<string, string | undefined>,
+): { type: string | undefined; response: RenderedResponse | undefined };

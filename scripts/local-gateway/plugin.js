@@ -25,6 +25,8 @@ class LocalGatewayPlugin {
     this.hooks = {
       'before:offline:start': start,
       'before:offline:start:init': start,
+      // After serverless-offline's own "Server ready" line, which names an internal port: say which to use.
+      'before:offline:start:ready': () => this.log.notice?.(`Local API ready: ${this.baseUrl} (use this address; the ports above are internal)`),
       'offline:start:end': () => this.stop(),
     };
   }
@@ -43,18 +45,33 @@ class LocalGatewayPlugin {
     const port = Number(process.env.PORT || 3000);
     if (!Number.isInteger(port) || port < 1 || port > 65535) this.fail(`PORT must be a TCP port number, got "${process.env.PORT}"`);
     const dataDir = path.resolve(serviceDir, process.env.DATA_DIR || '.data');
+    // Lambda runs Node 22; the SDK's notice that its later releases will need it is not for a local run.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     fs.mkdirSync(dataDir, { recursive: true });
 
+    const stage = this.serverless.getProvider('aws').getStage();
+    const resources = service.resources.Resources;
+    const tables = Object.fromEntries(
+      Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table').map(([id]) => [id, `${service.service}-${stage}-${id}`]),
+    );
     const env = service.provider.environment;
-    if (!process.env.ISSUER) env.ISSUER = `http://localhost:${port}`;
-    if (!env.SIGNING_KEYS) env.SIGNING_KEYS = await this.localSigningKeys(serviceDir, dataDir, env.SIGNING_ALG || 'ES256');
-
-    const { loadConfig } = loadTs(path.join(serviceDir, 'lib/config.ts'));
-    try {
-      loadConfig({ ...env, DYNAMODB_ENDPOINT: '' });
-    } catch (error) {
-      this.fail(error.message);
+    // The private set goes to the functions that sign; those that only verify get its public half, as deployed.
+    const alg = process.env.SIGNING_ALG || 'ES256';
+    const signingKeys = process.env.SIGNING_KEYS || (await this.localSigningKeys(serviceDir, dataDir, alg));
+    const publicJwks = await this.checkKeys(serviceDir, signingKeys, alg);
+    env.SIGNING_KEYS = signingKeys; // read only where PUBLIC_JWKS is empty: HS256 has no public half
+    this.baseUrl = `http://localhost:${port}`;
+    // What CloudFormation and the deploying shell give a deployed function, given here: table names, the
+    // issuer (the local URL), the keys.
+    for (const fn of Object.values(service.functions)) {
+      for (const [name, value] of Object.entries(fn.environment || {})) {
+        if (value && typeof value === 'object' && value.Ref && tables[value.Ref]) fn.environment[name] = tables[value.Ref];
+        if (name === 'ISSUER' && typeof value !== 'string') fn.environment[name] = this.baseUrl;
+        if (name === 'PUBLIC_JWKS') fn.environment[name] = publicJwks;
+        if (name === 'SIGNING_KEYS_SECRET') delete fn.environment[name];
+      }
     }
+    this.checkConfig(serviceDir, { ...env, ...service.functions.register.environment });
 
     // Claim the public port before dynalite and offline start, so "in use" is said first and alone.
     const [httpPort, lambdaPort, websocketPort, albPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -72,8 +89,29 @@ class LocalGatewayPlugin {
     await new Promise((resolve, reject) => dynalite.once('error', reject).listen(0, '127.0.0.1', resolve));
     this.dynalite = dynalite;
     env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${dynalite.address().port}`;
-    await createTables(env.DYNAMODB_ENDPOINT, service.resources.Resources);
-    this.log.notice?.(`Local API on http://localhost:${port} (DynamoDB data in ${path.relative(serviceDir, dataDir) || '.'})`);
+    await createTables(env.DYNAMODB_ENDPOINT, resources, tables);
+    this.log.notice?.(`DynamoDB data in ${path.relative(serviceDir, dataDir) || '.'}`);
+  }
+
+  /** A bad key set stops `npm start` with a message naming it, before anything listens; else its public half. */
+  async checkKeys(serviceDir, signingKeys, alg) {
+    const { loadKeyRing } = loadTs(path.join(serviceDir, 'lib/keys.ts'));
+    try {
+      const { publicJwks } = await loadKeyRing(signingKeys, alg);
+      return publicJwks.length > 0 ? JSON.stringify({ keys: publicJwks }) : '';
+    } catch (error) {
+      return this.fail(error.message);
+    }
+  }
+
+  /** A bad setting stops `npm start` with a message naming the variable, before anything listens. */
+  checkConfig(serviceDir, env) {
+    const { loadConfig, signerKeys } = loadTs(path.join(serviceDir, 'lib/config.ts'));
+    try {
+      loadConfig({ ...env, DYNAMODB_ENDPOINT: '' }, signerKeys);
+    } catch (error) {
+      this.fail(error.message);
+    }
   }
 
   async localSigningKeys(serviceDir, dataDir, alg) {

@@ -80,7 +80,7 @@ function startGateway(options) {
       const text = upstream.body.toString('utf8');
       if (isOfflineRefusal(upstream.statusCode, text)) {
         const outcome = await authorizerOutcome(options, req.method, req.url, req.headers.authorization);
-        const { response: rendered } = gatewayResponseFor(resources, outcome);
+        const { response: rendered } = gatewayResponseFor(resources, outcome, req.headers);
         if (rendered) {
           res.writeHead(rendered.statusCode, rendered.headers).end(rendered.body);
           return;

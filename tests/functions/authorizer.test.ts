@@ -70,9 +70,9 @@ describe.each(KINDS)('authorizer handler, %s event', (kind) => {
     accessToken = (await setup.tokens.issue(TEST_GRANT)).accessToken;
   });
 
-  const CLAIMS_CONTEXT = { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-0123456789abcdefghij', client_id: 'jwt-auth-cli' };
+  const CLAIMS_CONTEXT = { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-0123456789abcdefghij', client_id: 'jwt-auth-cli', exp: String(start / 1000 + 900) };
 
-  it('allows a valid token, with exactly sub, scope, sid and client_id as string context', async () => {
+  it('allows a valid token, with exactly sub, scope, sid, client_id and exp as string context', async () => {
     const event = eventFor(kind, `Bearer ${accessToken}`);
 
     const result = await handler(event);

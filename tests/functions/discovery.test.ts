@@ -4,13 +4,14 @@ import { decodeJwt } from 'jose';
 import { parse } from 'yaml';
 import { handler, makeDiscoveryHandler } from '../../functions/discovery';
 import { discoveryDocument } from '../../lib/discovery';
+import type { MetadataConfig } from '../../lib/config';
 import type { VerifierDeps } from '../../lib/verifier-deps';
 import { bodyOf, proxyEvent } from '../support/app';
 import { signingJwks, signingKeysJson, TEST_GRANT, testEnv, testSetup, type TestSetup } from '../support/keys';
 
 const WELL_KNOWN = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
-const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => setup;
+const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps<MetadataConfig>> => setup;
 
 interface Manifest {
   functions: Record<string, { handler: string; events?: { http?: { path: string; method: string } }[] }>;

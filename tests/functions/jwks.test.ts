@@ -3,6 +3,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK, type JSO
 import { makeJwksHandler } from '../../functions/jwks';
 import type { SigningAlg } from '../../lib/config';
 import { AuthError } from '../../lib/errors';
+import type { MetadataConfig } from '../../lib/config';
 import type { VerifierDeps } from '../../lib/verifier-deps';
 import { bodyOf, proxyEvent } from '../support/app';
 import { expectedKid, requiredPublicMembers, signingJwks, TEST_AUDIENCE, TEST_GRANT, TEST_ISSUER, testSetup, type TestSetup } from '../support/keys';
@@ -10,7 +11,7 @@ import { expectedKid, requiredPublicMembers, signingJwks, TEST_AUDIENCE, TEST_GR
 const ASYMMETRIC: SigningAlg[] = ['ES256', 'RS256', 'EdDSA'];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps> => setup;
+const depsOf = (setup: TestSetup) => async (): Promise<VerifierDeps<MetadataConfig>> => setup;
 
 const thumbprint = expectedKid;
 

@@ -12,8 +12,9 @@ import * as oauth from 'oauth4webapi';
 import { makeDiscoveryHandler } from '../../functions/discovery';
 import { makeJwksHandler } from '../../functions/jwks';
 import { makeTokenHandler } from '../../functions/token';
+import { argon2Hasher } from '../../lib/argon2';
 import { isCommonPassword } from '../../lib/common-passwords';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, signerKeys } from '../../lib/config';
 import { createAppDeps, type AppDeps } from '../../lib/deps';
 import { generateSigningJwk, loadKeyRing } from '../../lib/keys';
 import { claimsOf, uniqueUsername } from '../support/app';
@@ -41,8 +42,8 @@ async function deployWith(keys: JWK[]): Promise<void> {
     USERNAMES_TABLE: dynamo.tables.UsernamesTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
-  });
-  deps = createAppDeps({ config, keys: await loadKeyRing(config.signingKeys, config.signingAlg), doc: dynamo.doc, isCommonPassword });
+  }, signerKeys);
+  deps = createAppDeps({ config, keys: await loadKeyRing(JSON.stringify({ keys }), config.signingAlg), doc: dynamo.doc, passwords: argon2Hasher, isCommonPassword });
 }
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { hashPassword } from '../../lib/passwords';
+import { hashPassword } from '../../lib/argon2';
 import { createUserStore, loginKey, type UserStore } from '../../lib/users';
 import { uniqueUsername, UUID } from '../support/app';
 import { clearFaults, countRequests, injectFault, sdkErrors, startDynalite, type LocalDynamo } from '../support/dynalite';

@@ -56,7 +56,7 @@ describe('authorize (REST)', () => {
     expect(result).toEqual({
       principalId: 'user-7f3a',
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_WILDCARD }] },
-      context: { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-1', client_id: 'jwt-auth-cli' },
+      context: { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-1', client_id: 'jwt-auth-cli', exp: '1900000000' },
     });
   });
 
@@ -134,7 +134,7 @@ describe('authorize (HTTP API payload 2.0)', () => {
 
     const result = (await authorize(event, acceptOnly('good'))) as SimpleResult;
 
-    expect(result).toEqual({ isAuthorized: true, context: { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-1', client_id: 'jwt-auth-cli' } });
+    expect(result).toEqual({ isAuthorized: true, context: { sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-1', client_id: 'jwt-auth-cli', exp: '1900000000' } });
   });
 
   it('answers isAuthorized false for a missing token', async () => {
@@ -163,7 +163,7 @@ describe('authorize with the real token service', () => {
 
     expect(result.principalId).toBe('user-7f3a');
     expect(result.policyDocument.Statement[0]).toEqual({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_WILDCARD });
-    expect(result.context).toEqual({ sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-0123456789abcdefghij', client_id: 'jwt-auth-cli' });
+    expect(result.context).toEqual({ sub: 'user-7f3a', scope: 'profile sessions', sid: 'sid-0123456789abcdefghij', client_id: 'jwt-auth-cli', exp: String(Math.floor(setup.clock.now / 1000) + 900) });
   });
 
   it('denies an expired token with the contract\'s exact description', async () => {

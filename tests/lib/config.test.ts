@@ -1,4 +1,4 @@
-import { loadConfig } from '../../lib/config';
+import { loadConfig, loadVerifierConfig, signerKeys } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 
 /** The variables without a default; everything else must fall back to the CONTRACT's values. */
@@ -12,7 +12,7 @@ const REQUIRED = {
 };
 
 async function expectConfigError(env: Record<string, string | undefined>, variable: string): Promise<void> {
-  const load = async () => loadConfig(env);
+  const load = async () => loadConfig(env, signerKeys);
   await expect(load).rejects.toBeInstanceOf(ConfigError);
   await expect(load).rejects.toMatchObject({ name: 'ConfigError', variable, message: expect.stringContaining(variable) });
 }
@@ -21,7 +21,7 @@ describe('loadConfig defaults', () => {
   it('applies the CONTRACT defaults when only the required variables are set', () => {
     const env = { ...REQUIRED };
 
-    const config = loadConfig(env);
+    const config = loadConfig(env, signerKeys);
 
     expect(config).toMatchObject({
       issuer: 'https://auth.example.test',
@@ -40,7 +40,7 @@ describe('loadConfig defaults', () => {
   it('treats the empty strings serverless.yml passes for unset variables as "use the default"', () => {
     const env = { ...REQUIRED, ACCESS_TOKEN_TTL: '', CLOCK_SKEW: '', SIGNING_ALG: '', DEFAULT_SCOPES: '', AUDIENCE: '' };
 
-    const config = loadConfig(env);
+    const config = loadConfig(env, signerKeys);
 
     expect(config).toMatchObject({ accessTokenTtl: 900, clockSkew: 0, signingAlg: 'ES256', defaultScopes: ['profile', 'sessions'] });
   });
@@ -48,7 +48,7 @@ describe('loadConfig defaults', () => {
   it('uses the issuer as audience when AUDIENCE is empty, never an empty audience', () => {
     const env = { ...REQUIRED, AUDIENCE: '' };
 
-    const config = loadConfig(env);
+    const config = loadConfig(env, signerKeys);
 
     expect(config.audience).toBe('https://auth.example.test');
   });
@@ -66,7 +66,7 @@ describe('loadConfig defaults', () => {
       DEFAULT_SCOPES: 'profile',
     };
 
-    const config = loadConfig(env);
+    const config = loadConfig(env, signerKeys);
 
     expect(config).toMatchObject({
       audience: 'https://api.example.test',
@@ -83,7 +83,7 @@ describe('loadConfig defaults', () => {
   it.each(['ES256', 'RS256', 'EdDSA', 'HS256'])('accepts SIGNING_ALG=%s', (alg) => {
     const env = { ...REQUIRED, SIGNING_ALG: alg };
 
-    const config = loadConfig(env);
+    const config = loadConfig(env, signerKeys);
 
     expect(config.signingAlg).toBe(alg);
   });
@@ -141,16 +141,22 @@ describe('loadConfig rejects bad values with a ConfigError naming the variable',
     },
   );
 
-  it.each(['ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'USERNAMES_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE'])('%s missing', async (variable) => {
+  it.each(['ISSUER', 'USERS_TABLE', 'USERNAMES_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE'])('%s missing', async (variable) => {
     const env: Record<string, string | undefined> = { ...REQUIRED, [variable]: undefined };
 
     await expectConfigError(env, variable);
   });
 
-  it.each(['SIGNING_KEYS', 'USERS_TABLE'])('%s blank (only spaces)', async (variable) => {
-    const env = { ...REQUIRED, [variable]: '   ' };
+  it.each([undefined, '   '])('no key set (SIGNING_KEYS %j) and no SIGNING_KEYS_SECRET, naming the secret a deployed function reads', async (value) => {
+    const env: Record<string, string | undefined> = { ...REQUIRED, SIGNING_KEYS: value };
 
-    await expectConfigError(env, variable);
+    await expectConfigError(env, 'SIGNING_KEYS_SECRET');
+  });
+
+  it('USERS_TABLE blank (only spaces)', async () => {
+    const env = { ...REQUIRED, USERS_TABLE: '   ' };
+
+    await expectConfigError(env, 'USERS_TABLE');
   });
 
   it.each(['app.example.test', 'https://app.example.test/', 'https://app.example.test/path', '*'])('CORS_ORIGINS=%s (not an exact origin)', async (origin) => {
@@ -163,5 +169,29 @@ describe('loadConfig rejects bad values with a ConfigError naming the variable',
     const env = { ...REQUIRED, DEFAULT_SCOPES: 'profile "admin"' };
 
     await expectConfigError(env, 'DEFAULT_SCOPES');
+  });
+});
+
+describe('where the keys come from', () => {
+  it('signs with SIGNING_KEYS wherever it is set, and reads SIGNING_KEYS_SECRET otherwise', () => {
+    const local = loadConfig(REQUIRED, signerKeys);
+    const deployed = loadConfig({ ...REQUIRED, SIGNING_KEYS: undefined, SIGNING_KEYS_SECRET: 'jwt-auth/prod/signing-keys' }, signerKeys);
+
+    expect(local.keys).toEqual({ kind: 'private', json: REQUIRED.SIGNING_KEYS });
+    expect(deployed.keys).toEqual({ kind: 'secret', secretId: 'jwt-auth/prod/signing-keys' });
+  });
+
+  it('gives a function that only verifies the public set, and names PUBLIC_JWKS when it is missing', () => {
+    const verifier = loadVerifierConfig({ ISSUER: REQUIRED.ISSUER, PUBLIC_JWKS: '{"keys":[]}' });
+    const missing = () => loadVerifierConfig({ ISSUER: REQUIRED.ISSUER });
+
+    expect(verifier.keys).toEqual({ kind: 'public', json: '{"keys":[]}' });
+    expect(missing).toThrow(expect.objectContaining({ variable: 'PUBLIC_JWKS' }));
+  });
+
+  it('reads for the authorizer only what it uses: no table, no CORS, no session setting', () => {
+    const authorizer = loadVerifierConfig({ ISSUER: REQUIRED.ISSUER, PUBLIC_JWKS: '{"keys":[]}', CORS_ORIGINS: 'not an origin' });
+
+    expect(Object.keys(authorizer).sort()).toEqual(['audience', 'clockSkew', 'issuer', 'keys', 'signingAlg']);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig } from '../../lib/config';
+import { loadConfig , signerKeys } from '../../lib/config';
 import { discoveryDocument, ENDPOINTS, GRANT_TYPES } from '../../lib/discovery';
 import { signingJwks, signingKeysJson, testEnv, TEST_ISSUER } from '../support/keys';
 
@@ -69,7 +69,7 @@ describe('discoveryDocument (RFC 8414)', () => {
   });
 
   it('builds endpoint URLs without a double slash from an ISSUER configured with a trailing slash', async () => {
-    const config = loadConfig(testEnv(signingKeysJson(await signingJwks('ES256')), { ISSUER: 'https://auth.example.test/prod/' }));
+    const config = loadConfig(testEnv(signingKeysJson(await signingJwks('ES256')), { ISSUER: 'https://auth.example.test/prod/' }), signerKeys);
 
     const document = discoveryDocument(config);
 

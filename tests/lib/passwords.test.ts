@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { hash } from '@node-rs/argon2';
 import { isCommonPassword } from '../../lib/common-passwords';
-import { hashPassword, needsRehash, validateNewPassword as validateWith, verifyPassword } from '../../lib/passwords';
+import { hashPassword, needsRehash, verifyPassword } from '../../lib/argon2';
+import { validateNewPassword as validateWith } from '../../lib/passwords';
 
 const validateNewPassword = (value: unknown) => validateWith(value, isCommonPassword);
 

@@ -1,12 +1,14 @@
 import { AuthError, temporarilyUnavailable } from '../../lib/errors';
 import { json, noContent, type HttpResponse } from '../../lib/http';
-import { protectedRoute, route, type EdgeDeps } from '../../lib/route';
+import { EXPIRED_DESCRIPTION } from '../../lib/tokens';
+import { protectedRoute, route, type EdgeDeps, type ProtectedDeps } from '../../lib/route';
 import { bodyOf, proxyEvent } from '../support/app';
 import { parseBearerChallenge } from '../support/offline';
 
 const APP = 'https://app.example.com';
-const deps = async (): Promise<EdgeDeps> => ({ config: { realm: 'jwt-auth', corsOrigins: [APP] } });
-const CALLER = { sub: 'user-7f3a', scope: 'profile', sid: 'sid-1', client_id: 'default' };
+const NOW = Date.UTC(2030, 0, 1);
+const deps = async (): Promise<ProtectedDeps> => ({ config: { realm: 'jwt-auth', corsOrigins: [APP], clockSkew: 0 }, now: () => NOW });
+const CALLER = { sub: 'user-7f3a', scope: 'profile', sid: 'sid-1', client_id: 'default', exp: String(NOW / 1000 + 60) };
 
 const fromApp = (options: Parameters<typeof proxyEvent>[0] = {}) =>
   proxyEvent({ ...options, headers: { Origin: APP, 'Content-Type': 'application/json', ...options.headers } });
@@ -103,7 +105,31 @@ describe('protectedRoute', () => {
     const response = await handler(fromApp({ authorizer: CALLER }));
 
     expect(response.statusCode).toBe(204);
-    expect(seen).toEqual([{ sub: 'user-7f3a', scope: 'profile', sid: 'sid-1', clientId: 'default' }]);
+    expect(seen).toEqual([{ sub: 'user-7f3a', scope: 'profile', sid: 'sid-1', clientId: 'default', exp: NOW / 1000 + 60 }]);
+  });
+
+  it.each([
+    ['at its exp', 0],
+    ['long after it', 3600],
+  ])('answers the contract’s expired-token 401 to a token %s that a cached Allow let through', async (_case, after) => {
+    const ran = jest.fn(async () => noContent());
+    const handler = protectedRoute('profile', deps, ran);
+
+    const response = await handler(fromApp({ authorizer: { ...CALLER, exp: String(NOW / 1000 - after) } }));
+
+    expect(response.statusCode).toBe(401);
+    expect(bodyOf(response)).toEqual({ code: 401, error: 'invalid_token', error_description: EXPIRED_DESCRIPTION });
+    expect(parseBearerChallenge(response.headers['WWW-Authenticate'])).toMatchObject({ error: 'invalid_token' });
+    expect(response.headers['Access-Control-Allow-Origin']).toBe(APP);
+    expect(ran).not.toHaveBeenCalled();
+  });
+
+  it('lets the token through one second before its exp', async () => {
+    const handler = protectedRoute('profile', deps, async () => noContent());
+
+    const response = await handler(fromApp({ authorizer: { ...CALLER, exp: String(NOW / 1000 + 1) } }));
+
+    expect(response.statusCode).toBe(204);
   });
 
   it('refuses a token without the route’s scope with 403 insufficient_scope naming it, before the handler runs', async () => {

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { argon2Hasher } from '../../lib/argon2';
 import { isCommonPassword } from '../../lib/common-passwords';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, signerKeys } from '../../lib/config';
 import { createAppDeps } from '../../lib/deps';
 import { createDocumentClient } from '../../lib/dynamo';
 import { loadKeyRing } from '../../lib/keys';
@@ -41,16 +42,14 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-/** The slice of the Serverless Framework's service object the plugin reads, with serverless.yml's tables. */
+/**
+ * The slice of the Serverless Framework's service object the plugin reads, with serverless.yml's tables and
+ * two functions' environments as the framework resolves them: a signer and a verifier.
+ */
 function serverless() {
   const resources = manifestResources();
-  const names: Record<string, string> = {
-    UsersTable: 'local-users',
-    UsernamesTable: 'local-usernames',
-    SessionsTable: 'local-sessions',
-    LoginAttemptsTable: 'local-attempts',
-  };
-  for (const [id, name] of Object.entries(names)) resources[id]!.Properties.TableName = name;
+  const tables = { USERS_TABLE: { Ref: 'UsersTable' }, USERNAMES_TABLE: { Ref: 'UsernamesTable' }, SESSIONS_TABLE: { Ref: 'SessionsTable' }, ATTEMPTS_TABLE: { Ref: 'LoginAttemptsTable' } };
+  const issuer = { 'Fn::If': ['HasCustomDomain', 'https://domain', 'https://api'] };
   return {
     serviceDir: ROOT,
     getProvider: () => ({ getStage: () => 'dev' }),
@@ -58,35 +57,32 @@ function serverless() {
       service: 'jwt-auth',
       custom: {},
       resources: { Resources: resources },
-      provider: {
-        environment: {
-          SIGNING_ALG: 'ES256',
-          SIGNING_KEYS: '',
-          USERS_TABLE: names.UsersTable,
-          USERNAMES_TABLE: names.UsernamesTable,
-          SESSIONS_TABLE: names.SessionsTable,
-          ATTEMPTS_TABLE: names.LoginAttemptsTable,
-        } as Record<string, string>,
+      provider: { environment: { NODE_OPTIONS: '--enable-source-maps' } as Record<string, unknown> },
+      functions: {
+        register: { environment: { ISSUER: issuer, SIGNING_ALG: 'ES256', ...tables, SIGNING_KEYS_SECRET: 'jwt-auth/dev/signing-keys' } as Record<string, unknown> },
+        authorizer: { environment: { ISSUER: issuer, SIGNING_ALG: 'ES256', PUBLIC_JWKS: '' } as Record<string, unknown> },
       },
     },
   };
 }
 
-/** Starts the plugin as `npm start` would on PORT and DATA_DIR; returns the environment it gave the functions. */
+/** Starts the plugin as `npm start` would on PORT and DATA_DIR; returns the environment it gave two functions. */
 async function startPlugin(port: number) {
   Object.assign(process.env, { PORT: String(port), DATA_DIR: dataDir });
   delete process.env.ISSUER;
   const service = serverless();
   const plugin = new LocalGatewayPlugin(service, {}, quiet);
   await plugin.start();
-  return { plugin, env: service.service.provider.environment };
+  const { provider, functions } = service.service;
+  const envOf = (fn: { environment: Record<string, unknown> }) => ({ ...provider.environment, ...fn.environment }) as Record<string, string>;
+  return { plugin, env: envOf(functions.register), verifierEnv: envOf(functions.authorizer) };
 }
 
 /** The service's own composition root on the environment the plugin prepared. */
 async function appOn(env: Record<string, string>) {
-  const config = loadConfig(env);
+  const config = loadConfig(env, signerKeys);
   const doc = createDocumentClient(config);
-  return { deps: createAppDeps({ config, keys: await loadKeyRing(config.signingKeys, config.signingAlg), doc, isCommonPassword }), doc };
+  return { deps: createAppDeps({ config, keys: await loadKeyRing(env.SIGNING_KEYS!, config.signingAlg), doc, passwords: argon2Hasher, isCommonPassword }), doc };
 }
 
 test('a user and the signing key survive a restart on the same DATA_DIR, and the port is freed on stop', async () => {
@@ -107,6 +103,11 @@ test('a user and the signing key survive a restart on the same DATA_DIR, and the
 
   expect(portOpenAfterStop).toBe(false);
   expect(second.env.SIGNING_KEYS).toBe(first.env.SIGNING_KEYS);
+  expect(second.env.USERS_TABLE).toBe('jwt-auth-dev-UsersTable');
+  expect(second.env.SIGNING_KEYS_SECRET).toBeUndefined();
+  expect(JSON.parse(second.verifierEnv.PUBLIC_JWKS!).keys.map((key: Record<string, unknown>) => [key.kid, 'd' in key])).toEqual(
+    JSON.parse(second.env.SIGNING_KEYS!).keys.map((key: Record<string, unknown>) => [key.kid, false]),
+  );
   expect(second.env.ISSUER).toBe(`http://localhost:${port}`);
   expect(login.refreshToken).toEqual(expect.any(String));
   expect(fs.statSync(path.join(dataDir, 'signing-keys.ES256.json')).mode & 0o777).toBe(0o600);

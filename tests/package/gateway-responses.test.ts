@@ -7,7 +7,7 @@ import { authorize, type PolicyResult, type TokenAuthorizerEvent } from '../../l
 import { generateSigningJwk, loadKeyRing, type KeyRing } from '../../lib/keys';
 import { createTokenService, EXPIRED_DESCRIPTION, type TokenService } from '../../lib/tokens';
 import { parseBearerChallenge } from '../support/offline';
-import { gatewayResponseFor, type AuthorizerOutcome } from '../../scripts/local-gateway/gateway-responses';
+import { GATEWAY_RESPONSES, gatewayResponseFor, renderGatewayResponse, type AuthorizerOutcome } from '../../scripts/local-gateway/gateway-responses';
 import { packaged as packagedStage, type PackagedService } from '../support/package';
 
 type Outcome = AuthorizerOutcome;
@@ -25,8 +25,9 @@ let verifyLater: TokenService;
 
 beforeAll(async () => {
   packaged = await packagedStage('dev');
-  const authorizerFn = Object.values(packaged.resources).find((r) => r.Properties?.Handler === 'functions/authorizer.handler')!;
-  realm = authorizerFn.Properties.Environment.Variables.REALM;
+  // The realm of a protected route's own challenges: the gateway's must name the same.
+  const me = Object.values(packaged.resources).find((r) => r.Properties?.Handler === 'functions/me.handler')!;
+  realm = me.Properties.Environment.Variables.REALM;
   keys = await loadKeyRing(JSON.stringify({ keys: [await generateSigningJwk('ES256')] }), 'ES256');
   const config = { issuer: ISSUER, audience: ISSUER, accessTokenTtl: TTL, clockSkew: 0 };
   issuer = createTokenService(config, keys, () => T0);
@@ -161,4 +162,41 @@ describe('every description the authorizer can emit', () => {
     expect(descriptions).toContain(EXPIRED_DESCRIPTION);
   });
 
+});
+
+describe('CORS on the gateway’s own answers, so a browser page can read a 401 and refresh', () => {
+  test('dev (two configured origins): the request’s Origin is echoed, with credentials; no CORS without an Origin', async () => {
+    const outcome = await outcomeOf(`Bearer ${(await issuer.issue(grant)).accessToken}`, verifyLater);
+
+    const fromApp = gatewayResponseFor(packaged.resources, outcome, { origin: 'http://localhost:3100' }).response!;
+    const noOrigin = gatewayResponseFor(packaged.resources, outcome, {}).response!;
+
+    expect(fromApp.headers).toMatchObject({
+      'Access-Control-Allow-Origin': 'http://localhost:3100',
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After',
+      Vary: 'Origin',
+    });
+    expect(noOrigin.headers['Access-Control-Allow-Origin']).toBeUndefined();
+  });
+
+  test('prod (one configured origin): that origin, whoever asks', async () => {
+    const prod = await packagedStage('prod');
+
+    const rendered = gatewayResponseFor(prod.resources, { missingToken: true }, { origin: 'https://evil.example' }).response!;
+
+    expect(rendered.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
+  });
+});
+
+describe('every other answer API Gateway gives itself has the contract’s error body', () => {
+  test.each(Object.entries(GATEWAY_RESPONSES))('%s', (type, facts) => {
+    const rendered = renderGatewayResponse(packaged.resources, type, { error: 'invalid_token', error_description: 'The access token is malformed.' })!;
+
+    expect(rendered.statusCode).toBe(facts.status);
+    const body = JSON.parse(rendered.body) as { code: number; error: string; error_description: string };
+    expect(body).toEqual({ code: facts.status, error: expect.stringMatching(/^[a-z_]+$/), error_description: expect.any(String) });
+    expect(rendered.headers).toMatchObject({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    if (facts.status === 429 || facts.status >= 502) expect(rendered.headers['Retry-After']).toBe('1');
+  });
 });

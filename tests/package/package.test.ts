@@ -1,121 +1,260 @@
 /**
- * What `serverless package` (run once, offline, without AWS credentials) would deploy: the CloudFormation
- * template's tables, authorizer and methods, and one small zip per function.
+ * What `serverless package` (run once per stage, offline, without AWS credentials) would deploy: no private
+ * key anywhere, one least-privilege role per function, each function's environment exactly what its code
+ * reads, tables fit for production, the cached authorizer, the stage throttle, and small bundles that carry
+ * only what each function uses. Packaged with a real key set's public half (tests/support/global-package.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { packaged as packagedStage, resourcesOfType, unzipEntry, zipEntries, type CfnResource, type PackagedService } from '../support/package';
+import { packaged as packagedStage, resourcesOfType, unzipEntry, zipEntries, type CfnResource, type PackagedService, type Stage } from '../support/package';
+import { ROOT } from '../support/root';
 
-let packaged: PackagedService;
-
+const packages: Partial<Record<Stage, PackagedService>> = {};
 beforeAll(async () => {
-  packaged = await packagedStage('dev');
-}, 200_000);
+  [packages.dev, packages.prod] = await Promise.all([packagedStage('dev'), packagedStage('prod')]);
+}, 250_000);
+const stage = (name: Stage) => packages[name]!;
+const dev = () => stage('dev');
 
+const functionsOf = (service: PackagedService) =>
+  new Map(resourcesOfType(service.resources, 'AWS::Lambda::Function').map(([, fn]) => [(fn.Properties.Handler as string).replace(/^functions\/|\.handler$/g, ''), fn]));
+const zipOf = (service: PackagedService, fn: CfnResource) => path.join(service.dir, path.basename(fn.Properties.Code.S3Key as string));
+const fn = (name: string, service = dev()) => functionsOf(service).get(name)!;
 
-const PROTECTED_ROUTES = ['DELETE /sessions/{id}', 'GET /me', 'GET /sessions', 'POST /auth/password'];
-
-/** Each API Gateway method as "VERB /path", resolved through its resource's parents. */
-function methodsByRoute(resources: Record<string, CfnResource>): Map<string, CfnResource> {
-  const pathOf = (logicalId: string): string => {
-    const resource = resources[logicalId]!;
-    const parent = resource.Properties.ParentId;
-    const prefix = parent.Ref ? pathOf(parent.Ref) : '';
-    return `${prefix}/${resource.Properties.PathPart}`;
-  };
-  const routes = new Map<string, CfnResource>();
-  for (const [, method] of resourcesOfType(resources, 'AWS::ApiGateway::Method')) {
-    const resourceId = method.Properties.ResourceId;
-    const route = resourceId.Ref ? pathOf(resourceId.Ref) : '/';
-    routes.set(`${method.Properties.HttpMethod} ${route}`, method);
-  }
-  return routes;
+/** A function's bundle, as Lambda would load it. */
+async function bundleOf(name: string, service = dev()): Promise<string> {
+  const handler = fn(name, service);
+  return unzipEntry(zipOf(service, handler), `${(handler.Properties.Handler as string).replace(/\.handler$/, '')}.js`);
 }
 
-function authorizerFunction(resources: Record<string, CfnResource>): CfnResource {
-  const [, fn] = resourcesOfType(resources, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Handler === 'functions/authorizer.handler')!;
-  return fn;
-}
+const ALL = ['authorizer', 'discovery', 'jwks', 'login', 'logout', 'me', 'password', 'preflight', 'refresh', 'register', 'revoke', 'sessions-delete', 'sessions-list', 'token'];
+const SIGNERS = ['login', 'refresh', 'register', 'token'];
+const HASHERS = ['login', 'password', 'register', 'token'];
+const SETTERS = ['password', 'register'];
+const NO_SDK = ['authorizer', 'discovery', 'jwks', 'preflight'];
 
-const zipName = (fn: CfnResource) => path.basename(fn.Properties.Code.S3Key as string);
+describe('no private key anywhere in the package', () => {
+  it.each(['dev', 'prod'] as Stage[])('%s: neither the test key set’s private members, nor any "d" or PEM private key, in any file or zip entry', async (name) => {
+    const service = stage(name);
+    const privateValues = (JSON.parse(process.env.PACKAGE_PRIVATE_KEYS!).keys as { d: string }[]).map((key) => key.d);
+    const texts: [string, string][] = [];
+    for (const file of fs.readdirSync(service.dir)) {
+      const full = path.join(service.dir, file);
+      if (file.endsWith('.zip')) {
+        for (const entry of await zipEntries(full)) if (!entry.endsWith('.node')) texts.push([`${file}:${entry}`, await unzipEntry(full, entry)]);
+      } else texts.push([file, fs.readFileSync(full, 'utf8')]);
+    }
 
-describe('DynamoDB tables', () => {
-  test('every table is on-demand (PAY_PER_REQUEST), the users and sessions tables among them', () => {
-    const tables = resourcesOfType(packaged.resources, 'AWS::DynamoDB::Table');
+    const leaks = texts.filter(([, text]) =>
+      privateValues.some((value) => text.includes(value)) || /"d"\s*:\s*"[\w-]{20,}"/.test(text) || /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/]{16}/.test(text));
 
-    expect(tables.map(([id]) => id)).toEqual(expect.arrayContaining(['UsersTable', 'SessionsTable']));
-    for (const [, table] of tables) expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(texts.length).toBeGreaterThan(ALL.length * 2);
+    expect(leaks.map(([where]) => where)).toEqual([]);
   });
 
-  test('the sessions table expires items by TTL on expiresAt', () => {
-    const sessions = packaged.resources.SessionsTable!;
-
-    expect(sessions.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  it('gives the functions that only verify the public set, and those that sign only the name of the secret', () => {
+    for (const [name, handler] of functionsOf(dev())) {
+      const env = handler.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env.SIGNING_KEYS).toBeUndefined();
+      if (SIGNERS.includes(name)) expect(env).toMatchObject({ SIGNING_KEYS_SECRET: 'jwt-auth/dev/signing-keys' });
+      else if (name !== 'preflight') expect(JSON.parse(env.PUBLIC_JWKS as string).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
+    }
   });
 });
 
-describe('the authorizer', () => {
-  test('is one TOKEN authorizer on the Authorization header with caching off', () => {
-    const authorizers = resourcesOfType(packaged.resources, 'AWS::ApiGateway::Authorizer');
+describe('each function’s environment', () => {
+  /** Every variable lib/config.ts can read, from its own source. */
+  const universe = [...fs.readFileSync(path.join(ROOT, 'lib/config.ts'), 'utf8').matchAll(/(?:'|env\.)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|ISSUER|AUDIENCE|REALM)\b/g)].map(
+    (match) => match[1]!,
+  );
+  /** Given by Lambda itself, or read only locally (`npm start` passes them), never by a deployed template. */
+  const NOT_IN_TEMPLATES = ['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'SIGNING_KEYS', 'DYNAMODB_ENDPOINT'];
+
+  it('holds every variable its bundle reads, and no other (NODE_OPTIONS aside, for Node itself)', async () => {
+    expect(universe).toEqual(expect.arrayContaining(['ISSUER', 'PUBLIC_JWKS', 'SIGNING_KEYS_SECRET', 'USERS_TABLE', 'MAX_SESSIONS_PER_USER']));
+    for (const name of ALL) {
+      const bundle = await bundleOf(name);
+      const read = [...new Set(universe)].filter((variable) => new RegExp(`["'.]${variable}\\b`).test(bundle) && !NOT_IN_TEMPLATES.includes(variable));
+      const given = Object.keys(fn(name).Properties.Environment.Variables).filter((variable) => variable !== 'NODE_OPTIONS');
+
+      expect({ name, given: given.sort() }).toEqual({ name, given: read.sort() });
+    }
+  });
+
+  it('names each table by CloudFormation’s own name (a Ref), so a replaced table never clashes with the old one', () => {
+    const env = fn('login').Properties.Environment.Variables;
+
+    expect(env).toMatchObject({ USERS_TABLE: { Ref: 'UsersTable' }, USERNAMES_TABLE: { Ref: 'UsernamesTable' }, SESSIONS_TABLE: { Ref: 'SessionsTable' }, ATTEMPTS_TABLE: { Ref: 'LoginAttemptsTable' } });
+    for (const [, table] of resourcesOfType(dev().resources, 'AWS::DynamoDB::Table')) expect(table.Properties.TableName).toBeUndefined();
+  });
+});
+
+describe('least privilege: one role per function', () => {
+  const arn = (table: string) => ({ 'Fn::GetAtt': [table, 'Arn'] });
+  const INDEX = { 'Fn::Join': ['', [arn('SessionsTable'), '/index/bySub']] };
+  const SECRET = 'secretsmanager:GetSecretValue';
+  /** What each function may do to what: "action resource" pairs, besides writing its own logs. */
+  const RIGHTS: Record<string, [string, unknown][]> = {
+    authorizer: [],
+    discovery: [],
+    jwks: [],
+    preflight: [],
+    register: [
+      ...['GetItem', 'PutItem', 'DeleteItem'].flatMap((action) => [[`dynamodb:${action}`, arn('UsersTable')], [`dynamodb:${action}`, arn('UsernamesTable')]] as [string, unknown][]),
+      ...['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map((action) => [`dynamodb:${action}`, arn('SessionsTable')] as [string, unknown]),
+      ['dynamodb:Query', INDEX],
+    ],
+    login: [
+      ...['GetItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('LoginAttemptsTable')] as [string, unknown]),
+      ['dynamodb:GetItem', arn('UsernamesTable')],
+      ['dynamodb:GetItem', arn('UsersTable')],
+      ['dynamodb:UpdateItem', arn('UsersTable')],
+      ...['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map((action) => [`dynamodb:${action}`, arn('SessionsTable')] as [string, unknown]),
+      ['dynamodb:Query', INDEX],
+    ],
+    refresh: [['dynamodb:GetItem', arn('UsersTable')], ...['GetItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('SessionsTable')] as [string, unknown])],
+    logout: [['dynamodb:UpdateItem', arn('UsersTable')], ['dynamodb:DeleteItem', arn('SessionsTable')], ['dynamodb:BatchWriteItem', arn('SessionsTable')], ['dynamodb:Query', INDEX]],
+    revoke: [['dynamodb:DeleteItem', arn('SessionsTable')]],
+    me: [['dynamodb:GetItem', arn('UsersTable')]],
+    'sessions-list': [['dynamodb:GetItem', arn('UsersTable')], ['dynamodb:Query', INDEX]],
+    'sessions-delete': [['dynamodb:GetItem', arn('SessionsTable')], ['dynamodb:DeleteItem', arn('SessionsTable')]],
+    password: [
+      ['dynamodb:GetItem', arn('UsersTable')],
+      ['dynamodb:UpdateItem', arn('UsersTable')],
+      ...['GetItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('LoginAttemptsTable')] as [string, unknown]),
+      ['dynamodb:UpdateItem', arn('SessionsTable')],
+      ['dynamodb:BatchWriteItem', arn('SessionsTable')],
+      ['dynamodb:Query', INDEX],
+    ],
+  };
+  RIGHTS.token = RIGHTS.login!;
+
+  /** The role a function runs as, and its statements as "action resource" pairs (its own logs left out). */
+  function rightsOf(name: string, service = dev()) {
+    const role = service.resources[fn(name, service).Properties.Role['Fn::GetAtt'][0] as string]!;
+    const statements = role.Properties.Policies.flatMap((policy: { PolicyDocument: { Statement: Record<string, unknown>[] } }) => policy.PolicyDocument.Statement);
+    const pairs: [string, unknown][] = [];
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of ([] as string[]).concat(statement.Action as string)) {
+        if (action.startsWith('logs:')) continue;
+        for (const resource of ([] as unknown[]).concat(statement.Resource)) pairs.push([action, resource]);
+      }
+    }
+    return { role, pairs };
+  }
+  const key = ([action, resource]: [string, unknown]) => `${action} ${JSON.stringify(resource)}`;
+
+  it.each(ALL)('%s gets exactly its rights, and the secret only if it signs', (name) => {
+    const { pairs } = rightsOf(name);
+    const expected = [...RIGHTS[name]!, ...(SIGNERS.includes(name) ? [[SECRET, 'secret'] as [string, unknown]] : [])];
+
+    expect(pairs.map((pair) => (pair[0] === SECRET ? `${SECRET} "secret"` : key(pair))).sort()).toEqual(expected.map(key).sort());
+  });
+
+  it('gives every function a role of its own, and the authorizer none that touches data', () => {
+    const roles = ALL.map((name) => fn(name).Properties.Role['Fn::GetAtt'][0]);
+
+    expect(new Set(roles).size).toBe(ALL.length);
+    expect(JSON.stringify(rightsOf('authorizer').role.Properties.Policies)).not.toMatch(/dynamodb|secretsmanager/);
+  });
+
+  it('lets a signer read exactly the stage’s key-set secret (its ARN, with the six characters Secrets Manager adds)', () => {
+    const statement = rightsOf('login').role.Properties.Policies[0].PolicyDocument.Statement.find((s: { Action: string[] }) => s.Action.includes(SECRET));
+
+    expect(JSON.stringify(statement.Resource)).toContain('":secret:","jwt-auth/dev/signing-keys","-??????"');
+  });
+});
+
+describe('tables', () => {
+  it.each(['dev', 'prod'] as Stage[])('%s: every table on demand, with point-in-time recovery', (name) => {
+    for (const [, table] of resourcesOfType(stage(name).resources, 'AWS::DynamoDB::Table')) {
+      expect(table.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    }
+  });
+
+  it('expires sessions and password attempts by TTL', () => {
+    const { SessionsTable, LoginAttemptsTable } = dev().resources;
+
+    for (const table of [SessionsTable!, LoginAttemptsTable!]) expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('keeps prod’s tables on a stack deletion or replacement, with deletion protection; dev’s may go', () => {
+    for (const [, table] of resourcesOfType(stage('prod').resources, 'AWS::DynamoDB::Table')) {
+      expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { DeletionProtectionEnabled: true } });
+    }
+    for (const [, table] of resourcesOfType(dev().resources, 'AWS::DynamoDB::Table')) {
+      expect(table).toMatchObject({ DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
+    }
+  });
+});
+
+describe('API Gateway', () => {
+  it('has one TOKEN authorizer on the Authorization header, whose verdicts are cached for five minutes', () => {
+    const authorizers = resourcesOfType(dev().resources, 'AWS::ApiGateway::Authorizer');
 
     expect(authorizers).toHaveLength(1);
-    const [, authorizer] = authorizers[0]!;
-    expect(authorizer.Properties).toMatchObject({
-      Type: 'TOKEN',
-      IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 0,
-    });
-    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain('AuthorizerLambdaFunction');
+    expect(authorizers[0]![1].Properties).toMatchObject({ Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 300 });
   });
 
-  test('guards exactly the protected routes, and no public one', () => {
-    const [[authorizerId]] = resourcesOfType(packaged.resources, 'AWS::ApiGateway::Authorizer') as [[string, CfnResource]];
-    const routes = methodsByRoute(packaged.resources);
+  it('throttles the stage: rate and burst on the deployment’s stage and every method', () => {
+    const [[, deployment]] = resourcesOfType(dev().resources, 'AWS::ApiGateway::Deployment') as [[string, CfnResource]];
 
-    const guarded = [...routes].filter(([, method]) => method.Properties.AuthorizationType !== 'NONE').map(([route]) => route);
+    expect(deployment.Properties.StageDescription).toMatchObject({
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }],
+    });
+  });
 
-    expect(guarded.sort()).toEqual(PROTECTED_ROUTES);
-    for (const route of PROTECTED_ROUTES) {
-      expect(routes.get(route)!.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
-    }
-    for (const [route, method] of routes) {
-      if (!PROTECTED_ROUTES.includes(route)) expect(method.Properties.AuthorizerId).toBeUndefined();
-    }
-    expect(routes.has('POST /auth/register')).toBe(true);
-    expect(routes.get('POST /auth/login')!.Properties.AuthorizationType).toBe('NONE');
+  it('exports the authorizer’s ARN and the API’s ids for other services (README, "Protect your own API")', () => {
+    expect(dev().outputs).toMatchObject({
+      AuthorizerArn: { Value: { 'Fn::GetAtt': ['AuthorizerLambdaFunction', 'Arn'] }, Export: { Name: 'jwt-auth-dev-AuthorizerArn' } },
+      RestApiId: { Value: { Ref: 'ApiGatewayRestApi' }, Export: { Name: 'jwt-auth-dev-RestApiId' } },
+      RestApiRootResourceId: { Export: { Name: 'jwt-auth-dev-RestApiRootResourceId' } },
+    });
+  });
+
+  it('maps a custom domain only when one is configured', () => {
+    expect(dev().resources.CustomDomain).toMatchObject({ Condition: 'HasCustomDomain', Properties: { EndpointConfiguration: { Types: ['REGIONAL'] }, SecurityPolicy: 'TLS_1_2' } });
+    expect(dev().resources.CustomDomainMapping).toMatchObject({ Condition: 'HasCustomDomain' });
   });
 });
 
-describe('artifacts', () => {
-  test('one zip per function, each holding its handler', async () => {
-    const functions = resourcesOfType(packaged.resources, 'AWS::Lambda::Function').map(([, fn]) => fn);
-    const zips = fs.readdirSync(packaged.dir).filter((file) => file.endsWith('.zip'));
+describe('bundles', () => {
+  /** The unpacked size of a function's JavaScript, and the names of its zip's entries. */
+  async function contentsOf(name: string) {
+    const zip = zipOf(dev(), fn(name));
+    const entries = await zipEntries(zip);
+    return { entries, bundle: await bundleOf(name) };
+  }
 
-    expect(functions.length).toBeGreaterThanOrEqual(10);
-    expect(functions.map(zipName).sort()).toEqual(zips.sort());
-    for (const fn of functions) {
-      const handlerFile = `${(fn.Properties.Handler as string).replace(/\.[^.]+$/, '')}.js`;
-      expect(await zipEntries(path.join(packaged.dir, zipName(fn)))).toContain(handlerFile);
-    }
-  });
+  it('keeps the authorizer under 30 KB unpacked, with no AWS SDK and no native addon', async () => {
+    const { entries, bundle } = await contentsOf('authorizer');
 
-  test('the authorizer bundle carries no AWS SDK and no DynamoDB client, and stays small', async () => {
-    const zipFile = path.join(packaged.dir, zipName(authorizerFunction(packaged.resources)));
-    const entries = await zipEntries(zipFile);
-    const bundle = (await Promise.all(entries.filter((entry) => entry.endsWith('.js')).map((entry) => unzipEntry(zipFile, entry)))).join('\n');
-
-    expect(bundle).toContain('execute-api:Invoke'); // it is the authorizer's code
-    expect(bundle).not.toContain('@aws-sdk');
-    expect(bundle).not.toContain('DynamoDBClient');
+    expect(Buffer.byteLength(bundle)).toBeLessThan(30 * 1024);
+    expect(bundle).toContain('execute-api:Invoke');
+    expect(bundle).not.toMatch(/DynamoDB_20120810|secretsmanager/);
     expect(entries.filter((entry) => entry.startsWith('node_modules/'))).toEqual([]);
-    expect(fs.statSync(zipFile).size).toBeLessThan(200 * 1024);
   });
 
-  test('the handlers that need DynamoDB do bundle its client (the check above can see one)', async () => {
-    const [, login] = resourcesOfType(packaged.resources, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Handler === 'functions/login.handler')!;
+  it.each(ALL)('%s carries the argon2 addon (for Lambda’s arm64) only if it hashes, and the AWS SDK only if it calls it', async (name) => {
+    const { entries, bundle } = await contentsOf(name);
+    const addons = entries.filter((entry) => entry.endsWith('.node'));
 
-    const bundle = await unzipEntry(path.join(packaged.dir, zipName(login)), 'functions/login.js');
+    expect(addons).toEqual(HASHERS.includes(name) ? ['node_modules/@node-rs/argon2-linux-arm64-gnu/argon2.linux-arm64-gnu.node'] : []);
+    expect(bundle.includes('DynamoDB_20120810')).toBe(!NO_SDK.includes(name));
+    expect(bundle.includes('secretsmanager')).toBe(SIGNERS.includes(name));
+    expect(bundle.includes('qwerty')).toBe(SETTERS.includes(name)); // the common-password list
+  });
 
-    expect(bundle).toContain('DynamoDBClient');
+  it.each(ALL)('%s is minified, for Lambda’s Node 22, with a source map that --enable-source-maps finds', async (name) => {
+    const { entries, bundle } = await contentsOf(name);
+    const handler = (fn(name).Properties.Handler as string).replace(/\.handler$/, '');
+
+    expect(fn(name).Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } } });
+    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000); // minified: long lines
+    expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${path.basename(handler)}.js.map`)).toBe(true);
+    expect(entries).toContain(`${handler}.js.map`);
   });
 });

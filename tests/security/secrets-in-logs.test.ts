@@ -90,7 +90,7 @@ class Secrets {
 async function knownSecrets(): Promise<Secrets> {
   const secrets = new Secrets();
   for (const password of [PASSWORD, NEW_PASSWORD, WRONG_PASSWORD]) secrets.add('password', password);
-  const { keys } = JSON.parse(ctx.app.config.signingKeys) as { keys: JWK[] };
+  const { keys } = JSON.parse((ctx.app.config.keys as { json: string }).json) as { keys: JWK[] };
   for (const key of keys) secrets.add('private key d', key.d);
   await secrets.fromTables();
   return secrets;

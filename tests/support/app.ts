@@ -10,12 +10,13 @@ import { makeListSessionsHandler } from '../../functions/sessions-list';
 import { makeTokenHandler } from '../../functions/token';
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, signerKeys } from '../../lib/config';
 import { mintRefreshToken } from '../../lib/refresh-tokens';
+import { argon2Hasher } from '../../lib/argon2';
 import { isCommonPassword } from '../../lib/common-passwords';
 import { createAppDeps, type AppDeps } from '../../lib/deps';
 import type { HttpEvent, HttpResponse } from '../../lib/http';
-import { generateSigningJwk, loadKeyRing } from '../../lib/keys';
+import { generateSigningJwk, loadKeyRing, type KeyRing } from '../../lib/keys';
 import type { AuthorizerContext } from '../../lib/caller';
 import fixture from '../fixtures/api-gateway-proxy-event.json';
 import { clearFaults, startDynalite, type LocalDynamo } from './dynalite';
@@ -44,6 +45,8 @@ export function createClock(start = START): TestClock {
 }
 
 export interface TestApp extends AppDeps {
+  /** Tests sign with it too. */
+  keys: KeyRing;
   clock: TestClock;
   /** The handler factories' argument. */
   deps: () => Promise<AppDeps>;
@@ -64,10 +67,10 @@ export async function createTestApp(dynamo: LocalDynamo, env: Record<string, str
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     ...env,
-  });
-  const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
-  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, isCommonPassword });
-  return { ...appDeps, clock, deps: async () => appDeps };
+  }, signerKeys);
+  const keys = await loadKeyRing(signingKeys, config.signingAlg);
+  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, passwords: argon2Hasher, isCommonPassword });
+  return { ...appDeps, keys, clock, deps: async () => appDeps };
 }
 
 export interface EventOptions {
@@ -118,14 +121,14 @@ export function bodyOf(response: HttpResponse): Record<string, unknown> {
 }
 
 /** The claims of a token this service issued (its signature is checked elsewhere). */
-export function claimsOf(accessToken: string): { sub: string; sid: string; scope: string; client_id: string } {
-  return decodeJwt(accessToken) as unknown as { sub: string; sid: string; scope: string; client_id: string };
+export function claimsOf(accessToken: string): { sub: string; sid: string; scope: string; client_id: string; exp: number } {
+  return decodeJwt(accessToken) as unknown as { sub: string; sid: string; scope: string; client_id: string; exp: number };
 }
 
 /** The authorizer context a valid access token yields, as functions/authorizer.ts passes it on. */
 export function authorizerFor(accessToken: string): AuthorizerContext {
-  const { sub, scope, sid, client_id } = claimsOf(accessToken);
-  return { sub, scope, sid, client_id };
+  const { sub, scope, sid, client_id, exp } = claimsOf(accessToken);
+  return { sub, scope, sid, client_id, exp: String(exp) };
 }
 
 /** SHA-256, base64url: what the sessions table must hold instead of a refresh token. */

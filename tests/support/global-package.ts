@@ -1,12 +1,24 @@
 /**
  * Global setup of the package tests: `serverless package` runs once per stage per `npm test`, in the
  * background, while other tests run; each package test waits for the stage it reads (support/package.ts).
+ * Each stage is packaged as a deployment would be: with a real key set's public half (PUBLIC_JWKS), and
+ * with CORS origins (two for dev, one for prod: the gateway responses treat those differently).
  */
-import { newScratch, startPackaging } from './package';
+import { generateSigningJwk, loadKeyRing } from '../../lib/keys';
+import { newScratch, startPackaging, type Stage } from './package';
 
-export default function setup(): void {
+export const PACKAGE_CORS_ORIGINS: Record<Stage, string> = {
+  dev: 'https://app.example.com http://localhost:3100',
+  prod: 'https://app.example.com',
+};
+
+export default async function setup(): Promise<void> {
   const scratch = newScratch();
+  const keySet = JSON.stringify({ keys: [await generateSigningJwk('ES256')] });
+  const publicJwks = JSON.stringify({ keys: (await loadKeyRing(keySet, 'ES256')).publicJwks });
+  // The private set never reaches the package; the tests look for it there all the same.
   process.env.PACKAGE_SCRATCH = scratch;
-  const packaging = startPackaging(scratch);
+  process.env.PACKAGE_PRIVATE_KEYS = keySet;
+  const packaging = startPackaging(scratch, (stage) => ({ PUBLIC_JWKS: publicJwks, CORS_ORIGINS: PACKAGE_CORS_ORIGINS[stage] }));
   (globalThis as { packaging?: typeof packaging }).packaging = packaging;
 }

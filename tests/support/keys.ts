@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { loadConfig, type Config, type SigningAlg } from '../../lib/config';
+import { loadConfig, type Config, type SigningAlg , signerKeys } from '../../lib/config';
 import { generateSigningJwk, loadKeyRing, type KeyRing } from '../../lib/keys';
 import { createTokenService, type TokenService } from '../../lib/tokens';
 
@@ -57,8 +57,8 @@ export async function testSetup(
   jwks?: JWK[],
 ): Promise<TestSetup> {
   const keysForRing = jwks ?? (await signingJwks(alg));
-  const config = loadConfig(testEnv(signingKeysJson(keysForRing), { SIGNING_ALG: alg, ...env }));
-  const keys = await loadKeyRing(config.signingKeys, config.signingAlg);
+  const config = loadConfig(testEnv(signingKeysJson(keysForRing), { SIGNING_ALG: alg, ...env }), signerKeys);
+  const keys = await loadKeyRing(signingKeysJson(keysForRing), config.signingAlg);
   const clock = { now: Date.UTC(2030, 0, 1, 12, 0, 0) };
   const now = () => clock.now;
   const tokens = createTokenService(config, keys, now);

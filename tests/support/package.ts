@@ -8,7 +8,7 @@ import { ROOT } from './root';
 
 const CLI = path.join('node_modules', 'serverless', 'bin', 'serverless.js');
 /** The stages the package tests read; each is packaged once per `npm test` run (tests/support/global-package.ts). */
-export const STAGES = ['dev'] as const;
+export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface CfnResource {
@@ -32,27 +32,33 @@ const packageDir = (scratch: string, stage: Stage) => path.join(scratch, `packag
  * Starts `serverless package --stage <stage>` for every stage, without waiting: the tests wait for the
  * result they read. No AWS credentials in its environment; its own esbuild work folder and TMPDIR.
  */
-export function startPackaging(scratch: string, env: NodeJS.ProcessEnv = {}): { children: ChildProcess[]; cleanup(): void } {
+export function startPackaging(scratch: string, envOf: (stage: Stage) => NodeJS.ProcessEnv = () => ({})): { cleanup(): void } {
   const folders: string[] = [];
-  const children = STAGES.map((stage) => {
+  let running: ChildProcess | undefined;
+  let stopped = false;
+  // One stage after the other: two runs in one service folder remove each other's .serverless.
+  const packageStage = (index: number): void => {
+    const stage = STAGES[index];
+    if (stage === undefined || stopped) return;
     const dir = packageDir(scratch, stage);
     const tmp = fs.mkdtempSync(path.join(scratch, 'tmp-'));
     const esbuildFolder = `.esbuild-test-${randomBytes(6).toString('hex')}`;
     folders.push(path.join(ROOT, esbuildFolder));
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: esbuildFolder, TMPDIR: tmp, NO_COLOR: '1', SLS_TELEMETRY_DISABLED: '1', ...env };
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ESBUILD_WORK_FOLDER: esbuildFolder, TMPDIR: tmp, NO_COLOR: '1', SLS_TELEMETRY_DISABLED: '1', ...envOf(stage) };
     for (const name of Object.keys(childEnv)) if (name.startsWith('AWS_')) delete childEnv[name];
     const log = fs.openSync(`${dir}.log`, 'w');
-    const child = spawn(process.execPath, [CLI, 'package', '--stage', stage, '--package', dir], { cwd: ROOT, env: childEnv, stdio: ['ignore', log, log] });
-    child.once('exit', (code) => {
+    running = spawn(process.execPath, [CLI, 'package', '--stage', stage, '--package', dir], { cwd: ROOT, env: childEnv, stdio: ['ignore', log, log] });
+    running.once('exit', (code) => {
       fs.closeSync(log);
       fs.writeFileSync(`${dir}.exit`, String(code ?? -1));
+      packageStage(index + 1);
     });
-    return child;
-  });
+  };
+  packageStage(0);
   return {
-    children,
     cleanup: () => {
-      for (const child of children) child.kill('SIGKILL');
+      stopped = true;
+      running?.kill('SIGKILL');
       for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
       fs.rmSync(scratch, { recursive: true, force: true });
     },

@@ -1,0 +1,841 @@
+import { version } from '../package.json';
+import { SIGNING_ALGORITHMS } from './config';
+import { discoveryDocument, ENDPOINTS, GRANT_TYPES } from './discovery';
+import type { ErrorCode } from './errors';
+import { MAX_BODY_BYTES } from './http';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
+import { ROUTE_SCOPES, SCOPE_TOKEN } from './scopes';
+import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from './usernames';
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API as serverless.yml routes it, built from the tables below: one
+ * row per route, one per way a request can fail, one per response header. Pure data: no I/O, no AWS SDK,
+ * no jose, so the docs tooling and the tests load it alone. tests/lib/openapi.test.ts holds it to
+ * serverless.yml, lib/errors.ts, lib/scopes.ts and the handlers' real answers.
+ */
+
+/** A JSON Schema (draft 2020-12, the document's dialect). */
+export type JsonSchema = { [keyword: string]: unknown };
+
+export type HttpMethod = 'get' | 'post' | 'delete';
+
+export interface HeaderObject {
+  description: string;
+  required: boolean;
+  schema: JsonSchema;
+}
+
+export interface MediaTypeObject {
+  schema: JsonSchema;
+}
+
+export interface ResponseObject {
+  description: string;
+  headers?: Record<string, HeaderObject>;
+  content?: Record<string, MediaTypeObject>;
+}
+
+export interface ParameterObject {
+  name: string;
+  in: 'path';
+  required: true;
+  description: string;
+  schema: JsonSchema;
+}
+
+/** A security requirement: `{}` is "no credentials", `{ bearer: [scope] }` an access token with that scope. */
+export type SecurityRequirement = Record<string, string[]>;
+
+export interface OperationObject {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  description: string;
+  security?: SecurityRequirement[];
+  parameters?: ParameterObject[];
+  requestBody?: { required: true; content: Record<string, MediaTypeObject> };
+  responses: Record<string, ResponseObject>;
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  jsonSchemaDialect: string;
+  info: { title: string; version: string; summary: string; description: string; license: { name: string; identifier: string } };
+  servers: { url: string; description: string; variables?: Record<string, { default: string; description: string }> }[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Partial<Record<HttpMethod, OperationObject>>>;
+  components: {
+    schemas: Record<SchemaName, JsonSchema>;
+    securitySchemes: Record<'bearer', { type: 'http'; scheme: 'bearer'; bearerFormat: 'JWT'; description: string }>;
+  };
+}
+
+export interface OpenApiOptions {
+  /** The one server the document names (e.g. a deployed stage's URL); by default the local and the deployed forms. */
+  serverUrl?: string;
+}
+
+type SchemaName =
+  | 'Error'
+  | 'TokenResponse'
+  | 'RegisterRequest'
+  | 'LoginRequest'
+  | 'RefreshRequest'
+  | 'LogoutRequest'
+  | 'PasswordChangeRequest'
+  | 'TokenRequest'
+  | 'RevocationRequest'
+  | 'Revoked'
+  | 'Profile'
+  | 'Session'
+  | 'SessionList'
+  | 'ServerMetadata'
+  | 'JsonWebKeySet'
+  | 'JsonWebKey';
+
+const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+/** What each error code means here. `satisfies` keeps it to exactly the codes of lib/errors.ts. */
+const ERROR_MEANINGS = {
+  invalid_request: 'Missing or malformed input; 413 when the body is too large, 415 for a media type the route does not take, 409 when a password change raced another.',
+  invalid_grant: 'Wrong credentials (an unknown user gets the same answer), or a refresh token that is unknown, expired, revoked, reused or issued to another client.',
+  invalid_scope: 'A scope that is malformed, unknown, or wider than the session was granted.',
+  unsupported_grant_type: `A grant type other than ${GRANT_TYPES.join(' or ')}.`,
+  invalid_token: 'The access token is missing, malformed, forged or expired, or its user no longer exists (RFC 6750 §3.1).',
+  insufficient_scope: 'The access token lacks the scope the route needs (RFC 6750 §3.1).',
+  not_found: 'No such session of the caller, or no such route.',
+  username_taken: 'The username is taken (OAuth has no code for this).',
+  slow_down: 'Too many password attempts, or too many requests; retry after Retry-After seconds.',
+  server_error: 'An unexpected fault; the description says nothing about the server.',
+  temporarily_unavailable: 'A storage or function fault; retry after Retry-After seconds. Nothing was lost.',
+} as const satisfies Record<ErrorCode, string>;
+
+const ERROR_CODES = Object.keys(ERROR_MEANINGS) as ErrorCode[];
+
+/** The response headers this API promises, by what they say. */
+const HEADERS = {
+  noStore: {
+    name: 'Cache-Control',
+    description: 'Never cached: every answer but the public metadata (RFC 6749 §5.1 for token responses).',
+    schema: { type: 'string', const: 'no-store' },
+  },
+  pragma: {
+    name: 'Pragma',
+    description: 'For HTTP/1.0 caches (RFC 6749 §5.1).',
+    schema: { type: 'string', const: 'no-cache' },
+  },
+  publicCache: {
+    name: 'Cache-Control',
+    description: 'Public metadata: shared caches may keep it for max-age seconds.',
+    schema: { type: 'string', pattern: '^public, max-age=[0-9]+$' },
+  },
+  retryAfter: {
+    name: 'Retry-After',
+    description: 'Seconds to wait before retrying.',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  challenge: {
+    name: 'WWW-Authenticate',
+    description:
+      'The RFC 6750 §3 challenge: the realm alone when no bearer token came; else the error and its description, and for `insufficient_scope` the `scope` the route needs.',
+    schema: {
+      type: 'string',
+      pattern: '^Bearer realm="[^"]*"(, error="(invalid_token|insufficient_scope)", error_description="[^"]*"(, scope="[^"]*")?)?$',
+    },
+  },
+} as const satisfies Record<string, { name: string; description: string; schema: JsonSchema }>;
+
+type HeaderKey = keyof typeof HEADERS;
+
+/** What every answer of a handler carries (lib/http.ts): no caching of anything about a user. */
+const HANDLER_HEADERS = ['noStore', 'pragma'] as const satisfies readonly HeaderKey[];
+
+interface Failure {
+  status: number;
+  code: ErrorCode;
+  when: string;
+  /** The headers this failure always carries. */
+  headers: readonly HeaderKey[];
+}
+
+/** Every way a request can fail, with its status, code and headers. Routes list the ones they can give. */
+const FAILURES = {
+  malformedJson: {
+    status: 400,
+    code: 'invalid_request',
+    when: 'The body is not a JSON object, or a field is missing, of the wrong type or breaks its rule (the request schema).',
+    headers: HANDLER_HEADERS,
+  },
+  malformedParams: {
+    status: 400,
+    code: 'invalid_request',
+    when: 'A parameter is missing, repeated, not a string (JSON) or malformed; an empty parameter counts as omitted.',
+    headers: HANDLER_HEADERS,
+  },
+  tooLarge: { status: 413, code: 'invalid_request', when: `The body exceeds ${MAX_BODY_BYTES} bytes.`, headers: HANDLER_HEADERS },
+  mediaType: {
+    status: 415,
+    code: 'invalid_request',
+    when: 'The Content-Type is none of the request body media types this route takes.',
+    headers: HANDLER_HEADERS,
+  },
+  badCredentials: {
+    status: 400,
+    code: 'invalid_grant',
+    when: 'The username or password is wrong; an unknown user gets the same answer.',
+    headers: HANDLER_HEADERS,
+  },
+  badRefreshToken: {
+    status: 400,
+    code: 'invalid_grant',
+    when:
+      'The refresh token is unknown, malformed, expired, revoked, reused after its grace period (which revokes its whole session), issued to another `client_id` (none named means the default client), or of a session its user ended.',
+    headers: HANDLER_HEADERS,
+  },
+  wrongCurrentPassword: { status: 400, code: 'invalid_grant', when: 'The current password is wrong.', headers: HANDLER_HEADERS },
+  badScope: { status: 400, code: 'invalid_scope', when: 'The scope is malformed or names a scope this service does not grant.', headers: HANDLER_HEADERS },
+  widerScope: {
+    status: 400,
+    code: 'invalid_scope',
+    when: 'The scope is malformed, unknown, or wider than the session was granted (a refresh may narrow, never widen).',
+    headers: HANDLER_HEADERS,
+  },
+  unsupportedGrant: {
+    status: 400,
+    code: 'unsupported_grant_type',
+    when: `\`grant_type\` is neither ${GRANT_TYPES.join(' nor ')}.`,
+    headers: HANDLER_HEADERS,
+  },
+  usernameTaken: {
+    status: 409,
+    code: 'username_taken',
+    when: 'The username is taken, regardless of case and width.',
+    headers: HANDLER_HEADERS,
+  },
+  passwordRace: {
+    status: 409,
+    code: 'invalid_request',
+    when: 'The password was changed concurrently; try again.',
+    headers: HANDLER_HEADERS,
+  },
+  noSuchSession: {
+    status: 404,
+    code: 'not_found',
+    when: 'The caller has no session with this id (another user\'s session and a malformed id answer alike).',
+    headers: HANDLER_HEADERS,
+  },
+  throttled: {
+    status: 429,
+    code: 'slow_down',
+    when:
+      'Too many password attempts in the window: for this account from this source address, or from this address across all accounts. The password was not checked.',
+    headers: [...HANDLER_HEADERS, 'retryAfter'],
+  },
+  unavailable: {
+    status: 503,
+    code: 'temporarily_unavailable',
+    when: 'DynamoDB failed. Nothing was lost: a refresh token is never consumed unless its successor was stored.',
+    headers: [...HANDLER_HEADERS, 'retryAfter'],
+  },
+  serverFault: {
+    status: 500,
+    code: 'server_error',
+    when: 'An unexpected fault of the function or of the deployment (never caused by what a client sends).',
+    headers: ['noStore'],
+  },
+  stageThrottle: {
+    status: 429,
+    code: 'slow_down',
+    when: 'API Gateway\'s stage throttle: too many requests across the API (API Gateway answers).',
+    headers: ['noStore', 'retryAfter'],
+  },
+  functionFailure: {
+    status: 502,
+    code: 'temporarily_unavailable',
+    when: 'The function failed without an answer (API Gateway answers).',
+    headers: ['noStore', 'retryAfter'],
+  },
+  functionTimeout: {
+    status: 504,
+    code: 'temporarily_unavailable',
+    when: 'The function did not answer in time (API Gateway answers).',
+    headers: ['noStore', 'retryAfter'],
+  },
+  refusedToken: {
+    status: 401,
+    code: 'invalid_token',
+    when:
+      'The authorizer refused the request (API Gateway answers): no bearer token (the challenge then names the realm alone), or one that is malformed, forged or expired. An expired token gets exactly `{"code":401,"error":"invalid_token","error_description":"The access token provided has expired."}`.',
+    headers: ['noStore', 'challenge'],
+  },
+  goneUser: {
+    status: 401,
+    code: 'invalid_token',
+    when: 'The access token\'s user no longer exists.',
+    headers: [...HANDLER_HEADERS, 'challenge'],
+  },
+  insufficientScope: {
+    status: 403,
+    code: 'insufficient_scope',
+    when: 'The access token lacks the scope this route needs; the challenge names it.',
+    headers: [...HANDLER_HEADERS, 'challenge'],
+  },
+  expiredSinceAllowed: {
+    status: 401,
+    code: 'invalid_token',
+    when: 'The access token expired after the authorizer allowed it (an Allow that API Gateway cached); the same body as any expired token.',
+    headers: [...HANDLER_HEADERS, 'challenge'],
+  },
+  authorizerFailure: {
+    status: 503,
+    code: 'temporarily_unavailable',
+    when: 'The authorizer itself failed (API Gateway answers).',
+    headers: ['noStore', 'retryAfter'],
+  },
+  logoutAllToken: {
+    status: 401,
+    code: 'invalid_token',
+    when:
+      '`all: true` without a bearer access token (the challenge then names the realm alone), or with one that is malformed, forged or expired, or whose user no longer exists.',
+    headers: [...HANDLER_HEADERS, 'challenge'],
+  },
+  logoutAllScope: {
+    status: 403,
+    code: 'insufficient_scope',
+    when: `\`all: true\` with an access token without the \`${ROUTE_SCOPES.account}\` scope; the challenge names it.`,
+    headers: [...HANDLER_HEADERS, 'challenge'],
+  },
+} as const satisfies Record<string, Failure>;
+
+type FailureKey = keyof typeof FAILURES;
+
+/** The failures of a body the route parses as JSON, or as OAuth parameters (form or JSON). */
+const JSON_BODY_FAILURES = ['malformedJson', 'tooLarge', 'mediaType'] as const satisfies readonly FailureKey[];
+const OAUTH_BODY_FAILURES = ['malformedParams', 'tooLarge', 'mediaType'] as const satisfies readonly FailureKey[];
+/** What any route can meet at API Gateway or as a fault, whatever it does (scripts/local-gateway/gateway-responses.js). */
+const EDGE_FAILURES = ['stageThrottle', 'serverFault', 'functionFailure', 'functionTimeout'] as const satisfies readonly FailureKey[];
+/** What a route behind the authorizer can answer before its handler decides anything. */
+const AUTHORIZER_FAILURES = ['refusedToken', 'expiredSinceAllowed', 'insufficientScope', 'authorizerFailure'] as const satisfies readonly FailureKey[];
+
+interface Success {
+  status: 200 | 201 | 204;
+  description: string;
+  schema?: SchemaName;
+  headers: readonly HeaderKey[];
+}
+
+interface Route {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  tag: TagName;
+  summary: string;
+  description: string;
+  /** Behind the authorizer, with the scope the handler requires (lib/scopes.ts ROUTE_SCOPES). */
+  scope?: string;
+  /** Not behind the authorizer, but one form of the request takes a bearer token with this scope. */
+  optionalBearerScope?: string;
+  body?: { schema: SchemaName; media: 'json' | 'oauth' };
+  parameters?: ParameterObject[];
+  success: Success;
+  failures: readonly FailureKey[];
+}
+
+const TAGS = {
+  auth: 'Register, log in, refresh and log out (JSON).',
+  oauth: 'The OAuth 2.0 token (RFC 6749) and revocation (RFC 7009) endpoints, for standard clients.',
+  account: 'The caller\'s account, behind the authorizer.',
+  metadata: 'Public metadata for clients and verifiers (RFC 8414, RFC 7517).',
+} as const;
+
+type TagName = keyof typeof TAGS;
+
+const tokens = (status: 200 | 201, description: string): Success => ({
+  status,
+  description: `${description} The RFC 6749 §5.1 token response.`,
+  schema: 'TokenResponse',
+  headers: HANDLER_HEADERS,
+});
+
+const noContent = (description: string): Success => ({ status: 204, description, headers: HANDLER_HEADERS });
+
+const metadata = (path: string, operationId: string, summary: string): Route => ({
+  method: 'get',
+  path,
+  operationId,
+  tag: 'metadata',
+  summary,
+  description:
+    'The authorization server metadata (RFC 8414), served both as OpenID discovery and as oauth-authorization-server. There is no authorization endpoint (no browser flows).',
+  success: { status: 200, description: 'The metadata.', schema: 'ServerMetadata', headers: ['publicCache'] },
+  failures: [],
+});
+
+/** Every route of serverless.yml but the OPTIONS preflights (see the info description). */
+const ROUTES: readonly Route[] = [
+  {
+    method: 'post',
+    path: '/auth/register',
+    operationId: 'register',
+    tag: 'auth',
+    summary: 'Create an account',
+    description: 'Creates the user and starts its first session: both tokens at sign-up.',
+    body: { schema: 'RegisterRequest', media: 'json' },
+    success: tokens(201, 'The account exists and its first session started.'),
+    failures: [...JSON_BODY_FAILURES, 'badScope', 'usernameTaken', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: '/auth/login',
+    operationId: 'login',
+    tag: 'auth',
+    summary: 'Log in',
+    description:
+      'Checks the password and starts a session. Each attempt is counted before the password is checked; a right password gives the attempts back.',
+    body: { schema: 'LoginRequest', media: 'json' },
+    success: tokens(200, 'A new session.'),
+    failures: [...JSON_BODY_FAILURES, 'badCredentials', 'badScope', 'throttled', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: '/auth/refresh',
+    operationId: 'refresh',
+    tag: 'auth',
+    summary: 'Refresh the tokens',
+    description:
+      'Rotates the refresh token inside its session and issues a new access token. The previous refresh token, presented again within REFRESH_TOKEN_REUSE_GRACE seconds, gets the same successor.',
+    body: { schema: 'RefreshRequest', media: 'json' },
+    success: tokens(200, 'A new access token and the rotated refresh token.'),
+    failures: [...JSON_BODY_FAILURES, 'badRefreshToken', 'widerScope', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: '/auth/logout',
+    operationId: 'logout',
+    tag: 'auth',
+    summary: 'Log out of one session, or of every session',
+    description:
+      `\`{refresh_token}\` ends that token's session; an unknown refresh token is not an error (RFC 7009 §2.2). \`{all: true}\` ends every session of the user, the caller's included, and needs a bearer access token with the \`${ROUTE_SCOPES.account}\` scope in Authorization: this route is not behind the authorizer, the handler verifies that token itself.`,
+    optionalBearerScope: ROUTE_SCOPES.account,
+    body: { schema: 'LogoutRequest', media: 'json' },
+    success: noContent('The session, or every session, has ended.'),
+    failures: [...JSON_BODY_FAILURES, 'logoutAllToken', 'logoutAllScope', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: ENDPOINTS.token,
+    operationId: 'token',
+    tag: 'oauth',
+    summary: 'Token endpoint (RFC 6749 §4.3, §6)',
+    description:
+      'The password and refresh_token grants for public clients (no client authentication), as an RFC 6749 form or as a flat JSON object of strings.',
+    body: { schema: 'TokenRequest', media: 'oauth' },
+    success: tokens(200, 'A new session (password grant), or a new access token and the rotated refresh token (refresh_token grant).'),
+    failures: [...OAUTH_BODY_FAILURES, 'unsupportedGrant', 'badCredentials', 'badRefreshToken', 'widerScope', 'throttled', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: ENDPOINTS.revocation,
+    operationId: 'revoke',
+    tag: 'oauth',
+    summary: 'Revocation endpoint (RFC 7009)',
+    description:
+      'A refresh token ends its session. Access tokens are stateless and cannot be revoked; they, unknown and invalid tokens all get 200 as well (RFC 7009 §2.2), so nothing can be probed.',
+    body: { schema: 'RevocationRequest', media: 'oauth' },
+    success: { status: 200, description: 'Revoked, or nothing to revoke.', schema: 'Revoked', headers: HANDLER_HEADERS },
+    failures: [...OAUTH_BODY_FAILURES, 'unavailable'],
+  },
+  metadata('/.well-known/openid-configuration', 'openidConfiguration', 'OpenID discovery'),
+  metadata('/.well-known/oauth-authorization-server', 'oauthAuthorizationServer', 'Authorization server metadata (RFC 8414)'),
+  {
+    method: 'get',
+    path: ENDPOINTS.jwks,
+    operationId: 'jwks',
+    tag: 'metadata',
+    summary: 'The public signing keys (JWK Set)',
+    description: 'The public half of every key still accepted, newest first; none when the service signs with HS256.',
+    success: { status: 200, description: 'The key set.', schema: 'JsonWebKeySet', headers: ['publicCache'] },
+    failures: [],
+  },
+  {
+    method: 'get',
+    path: '/me',
+    operationId: 'getProfile',
+    tag: 'account',
+    summary: 'Who the access token speaks for',
+    description: 'The user and the scope of the access token.',
+    scope: ROUTE_SCOPES.me,
+    success: { status: 200, description: 'The caller.', schema: 'Profile', headers: HANDLER_HEADERS },
+    failures: [...AUTHORIZER_FAILURES, 'goneUser', 'unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/sessions',
+    operationId: 'listSessions',
+    tag: 'account',
+    summary: 'The caller\'s live sessions',
+    description: 'Newest first, at most MAX_SESSIONS_PER_USER.',
+    scope: ROUTE_SCOPES.sessions,
+    success: { status: 200, description: 'The sessions.', schema: 'SessionList', headers: HANDLER_HEADERS },
+    failures: [...AUTHORIZER_FAILURES, 'unavailable'],
+  },
+  {
+    method: 'delete',
+    path: '/sessions/{id}',
+    operationId: 'deleteSession',
+    tag: 'account',
+    summary: 'End one of the caller\'s sessions',
+    description: 'Its refresh token stops working at once; access tokens already issued live until they expire.',
+    scope: ROUTE_SCOPES.sessions,
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'A session id, as `GET /sessions` lists it and the `sid` claim names it.',
+        schema: { type: 'string', minLength: 1 },
+      },
+    ],
+    success: noContent('The session has ended.'),
+    failures: [...AUTHORIZER_FAILURES, 'noSuchSession', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: '/auth/password',
+    operationId: 'changePassword',
+    tag: 'account',
+    summary: 'Change the password',
+    description:
+      'Checks the current password through the same guard as a login, then ends every other session of the user at once, including any whose login ran while it did. The caller\'s own session goes on.',
+    scope: ROUTE_SCOPES.account,
+    body: { schema: 'PasswordChangeRequest', media: 'json' },
+    success: noContent('The password has changed; every other session has ended.'),
+    failures: [...AUTHORIZER_FAILURES, ...JSON_BODY_FAILURES, 'goneUser', 'wrongCurrentPassword', 'passwordRace', 'throttled', 'unavailable'],
+  },
+];
+
+// ---- Schemas -------------------------------------------------------------------------------------------
+
+const SCOPE_TOKEN_CLASS = SCOPE_TOKEN.source.replace(/^\^/, '').replace(/\$$/, '');
+const DISTINCT_ROUTE_SCOPES = [...new Set(Object.values(ROUTE_SCOPES))];
+
+const scope: JsonSchema = {
+  type: 'string',
+  pattern: `^${SCOPE_TOKEN_CLASS}(?: ${SCOPE_TOKEN_CLASS})*$`,
+  description: `Space-separated scopes (RFC 6749 §3.3), each one the service grants (DEFAULT_SCOPES; the routes here need ${DISTINCT_ROUTE_SCOPES.join(' and ')}). Absent: every default scope.`,
+};
+
+const clientId: JsonSchema = {
+  type: 'string',
+  pattern: '^[\\x20-\\x7e]{1,128}$',
+  description:
+    'A public client\'s id (RFC 6749 §2.2), recorded on the session; no client authentication. A session refreshes only for its own client; none named means the default client.',
+};
+
+const refreshToken: JsonSchema = { type: 'string', minLength: 1, description: 'The refresh token of a token response (opaque).' };
+
+const newPassword = (what: string): JsonSchema => ({
+  type: 'string',
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  description: `${what}: ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters as typed (NIST SP 800-63B), and not on the list of common and breached passwords.`,
+});
+
+const anyPassword: JsonSchema = { type: 'string', minLength: 1 };
+
+const dateTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
+const uri = (description: string): JsonSchema => ({ type: 'string', format: 'uri', description });
+const listOf = (items: JsonSchema, description: string): JsonSchema => ({ type: 'array', items, description });
+
+/** The fields of the RFC 8414 metadata document; typed by what lib/discovery.ts returns, so none is missed. */
+const METADATA_FIELDS: Record<keyof ReturnType<typeof discoveryDocument>, JsonSchema> = {
+  issuer: uri('ISSUER: the `iss` of every access token.'),
+  token_endpoint: uri(`The issuer plus ${ENDPOINTS.token}.`),
+  revocation_endpoint: uri(`The issuer plus ${ENDPOINTS.revocation}.`),
+  jwks_uri: uri(`The issuer plus ${ENDPOINTS.jwks}.`),
+  grant_types_supported: listOf({ enum: [...GRANT_TYPES] }, 'The grants of the token endpoint.'),
+  response_types_supported: { type: 'array', maxItems: 0, description: 'None: there is no authorization endpoint.' },
+  scopes_supported: listOf({ type: 'string', pattern: SCOPE_TOKEN.source }, 'DEFAULT_SCOPES: every scope this service grants.'),
+  token_endpoint_auth_methods_supported: listOf({ const: 'none' }, 'Public clients only.'),
+  revocation_endpoint_auth_methods_supported: listOf({ const: 'none' }, 'Public clients only.'),
+  access_token_signing_alg_values_supported: listOf({ enum: [...SIGNING_ALGORITHMS] }, 'SIGNING_ALG: how access tokens are signed.'),
+};
+
+/** JWA (RFC 7518) names its HMAC algorithms HS*: their keys are secrets, never published. */
+const PUBLISHED_ALGORITHMS = SIGNING_ALGORITHMS.filter((alg) => !alg.startsWith('HS'));
+/** The private members of a JWK (RFC 7518 §6), which a published key never has. */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+const object = (properties: Record<string, JsonSchema>, required: string[], extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object',
+  properties,
+  required,
+  ...extra,
+});
+
+/** Request schemas leave unknown members alone (the handlers ignore them); response schemas are exact. */
+const exact = (properties: Record<string, JsonSchema>, required: string[], extra: JsonSchema = {}): JsonSchema =>
+  object(properties, required, { additionalProperties: false, ...extra });
+
+/** The parameters of each grant of the token endpoint. */
+const GRANTS: Record<(typeof GRANT_TYPES)[number], { title: string; properties: Record<string, JsonSchema>; required: string[] }> = {
+  password: {
+    title: 'Resource owner password credentials grant (RFC 6749 §4.3)',
+    properties: { username: { type: 'string', minLength: 1 }, password: anyPassword },
+    required: ['username', 'password'],
+  },
+  refresh_token: {
+    title: 'Refresh grant (RFC 6749 §6)',
+    properties: { refresh_token: refreshToken },
+    required: ['refresh_token'],
+  },
+};
+
+const SCHEMAS: Record<SchemaName, JsonSchema> = {
+  Error: exact(
+    {
+      code: { type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status, repeated.' },
+      error: {
+        type: 'string',
+        enum: ERROR_CODES,
+        description: ERROR_CODES.map((code) => `\`${code}\`: ${ERROR_MEANINGS[code]}`).join('\n'),
+      },
+      error_description: { type: 'string', description: 'A short text for a developer; a 5xx says nothing about the server.' },
+    },
+    ['code', 'error', 'error_description'],
+    { description: 'The body of every error (RFC 6749 §5.2 codes, RFC 6750 for bearer tokens).' },
+  ),
+  TokenResponse: exact(
+    {
+      token_type: { type: 'string', const: 'Bearer' },
+      access_token: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+        description: 'A signed JWT (RFC 9068: `typ` at+jwt; claims iss, sub, aud, exp, iat, jti, client_id, scope, sid).',
+      },
+      expires_in: { type: 'integer', minimum: 1, description: 'Seconds until the access token expires (ACCESS_TOKEN_TTL).' },
+      refresh_token: { type: 'string', minLength: 1, description: 'Opaque; each refresh rotates it (a retry within the reuse grace gets the same successor).' },
+      scope: { type: 'string', description: 'The scopes granted, space-separated.' },
+    },
+    ['token_type', 'access_token', 'expires_in', 'refresh_token', 'scope'],
+    { description: 'RFC 6749 §5.1.' },
+  ),
+  RegisterRequest: object(
+    {
+      username: {
+        type: 'string',
+        minLength: USERNAME_MIN_LENGTH,
+        maxLength: USERNAME_MAX_LENGTH,
+        description: `${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits and . _ - @ + (RFC 8265 UsernameCaseMapped, with the Unicode UTS #39 checks against invisible, stylized and mixed-script names). Unique regardless of case and width; shown as typed.`,
+      },
+      password: newPassword('The password'),
+      scope,
+      client_id: clientId,
+    },
+    ['username', 'password'],
+  ),
+  LoginRequest: object(
+    {
+      username: { type: 'string', minLength: 1, description: 'Looked up leniently (NFKC, lower case).' },
+      password: anyPassword,
+      scope,
+      client_id: clientId,
+    },
+    ['username', 'password'],
+  ),
+  RefreshRequest: object({ refresh_token: refreshToken, scope, client_id: clientId }, ['refresh_token'], {
+    description: 'A `scope` narrows the new access token\'s scope; it can never widen past the session\'s.',
+  }),
+  LogoutRequest: {
+    type: 'object',
+    oneOf: [
+      object({ refresh_token: refreshToken, all: { const: false } }, ['refresh_token'], { title: 'One session' }),
+      object({ all: { const: true } }, ['all'], {
+        title: 'Every session',
+        description: `Needs \`Authorization: Bearer <access token>\` with the \`${ROUTE_SCOPES.account}\` scope.`,
+      }),
+    ],
+  },
+  PasswordChangeRequest: object(
+    { password: { ...anyPassword, description: 'The current password.' }, new_password: newPassword('The new password') },
+    ['password', 'new_password'],
+  ),
+  TokenRequest: {
+    type: 'object',
+    description: 'Form fields (application/x-www-form-urlencoded) or a flat JSON object of strings; each parameter at most once.',
+    oneOf: Object.entries(GRANTS).map(([grantType, grant]) =>
+      object({ grant_type: { const: grantType }, ...grant.properties, scope, client_id: clientId }, ['grant_type', ...grant.required], {
+        title: grant.title,
+      }),
+    ),
+  },
+  RevocationRequest: object(
+    {
+      token: { type: 'string', minLength: 1, description: 'A refresh token ends its session; any other value is ignored.' },
+      token_type_hint: { type: 'string', description: 'Accepted and ignored (RFC 7009 §2.1).' },
+      client_id: clientId,
+    },
+    ['token'],
+  ),
+  Revoked: exact({}, [], { description: 'An empty object.' }),
+  Profile: exact(
+    {
+      sub: { type: 'string', format: 'uuid', description: 'The stable user id, the `sub` of its access tokens (never the username).' },
+      username: { type: 'string', description: 'As typed at registration (width-mapped, NFC).' },
+      scope: { type: 'string', description: 'The scope of the access token presented.' },
+    },
+    ['sub', 'username', 'scope'],
+  ),
+  Session: exact(
+    {
+      id: { type: 'string', minLength: 1, description: 'The session id, the `sid` claim of its access tokens.' },
+      createdAt: dateTime('The login.'),
+      lastUsedAt: dateTime('The last refresh, or the login.'),
+      expiresAt: dateTime('The idle deadline, never past the absolute one.'),
+      current: { type: 'boolean', description: 'True for the session of the access token presented.' },
+    },
+    ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
+  ),
+  SessionList: exact({ sessions: listOf(ref('Session'), 'Newest first.') }, ['sessions']),
+  ServerMetadata: exact(METADATA_FIELDS, Object.keys(METADATA_FIELDS), { description: 'RFC 8414 §2.' }),
+  JsonWebKeySet: exact({ keys: listOf(ref('JsonWebKey'), 'Newest first.') }, ['keys'], { description: 'RFC 7517 §5.' }),
+  JsonWebKey: object(
+    {
+      kty: { type: 'string', enum: ['EC', 'RSA', 'OKP'] },
+      kid: { type: 'string', minLength: 1, description: 'The key\'s RFC 7638 thumbprint; access tokens name it.' },
+      alg: { type: 'string', enum: PUBLISHED_ALGORITHMS },
+      use: { type: 'string', const: 'sig' },
+    },
+    ['kty', 'kid', 'alg', 'use'],
+    {
+      description: 'A public key (RFC 7517): never a private member.',
+      propertyNames: { not: { enum: PRIVATE_JWK_MEMBERS } },
+    },
+  ),
+};
+
+// ---- Assembly ------------------------------------------------------------------------------------------
+
+function headerObjects(keys: readonly HeaderKey[], required: (key: HeaderKey) => boolean): Record<string, HeaderObject> {
+  const headers: Record<string, HeaderObject> = {};
+  for (const key of keys) {
+    const { name, description, schema } = HEADERS[key];
+    headers[name] = { description, required: required(key), schema };
+  }
+  return headers;
+}
+
+/**
+ * One response per status: the codes its failures can carry, what each means here, and the headers they
+ * have in common (required) or not (documented, optional).
+ */
+function errorResponses(keys: readonly FailureKey[]): Record<string, ResponseObject> {
+  const byStatus = new Map<number, Failure[]>();
+  for (const key of keys) {
+    const failure: Failure = FAILURES[key];
+    byStatus.set(failure.status, [...(byStatus.get(failure.status) ?? []), failure]);
+  }
+  const responses: Record<string, ResponseObject> = {};
+  for (const [status, failures] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const codes = [...new Set(failures.map((failure) => failure.code))];
+    const headerKeys = [...new Set(failures.flatMap((failure) => failure.headers))];
+    responses[String(status)] = {
+      description: failures.map((failure) => `\`${failure.code}\`: ${failure.when}`).join('\n\n'),
+      headers: headerObjects(headerKeys, (key) => failures.every((failure) => failure.headers.includes(key))),
+      content: {
+        'application/json': {
+          schema: { allOf: [ref('Error'), { type: 'object', properties: { code: { const: status }, error: { enum: codes } } }] },
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+function operation(route: Route): OperationObject {
+  const { success } = route;
+  const security: SecurityRequirement[] | undefined = route.scope !== undefined
+    ? [{ bearer: [route.scope] }]
+    : route.optionalBearerScope !== undefined
+      ? [{}, { bearer: [route.optionalBearerScope] }]
+      : undefined;
+  const schema = route.body && ref(route.body.schema);
+  return {
+    operationId: route.operationId,
+    tags: [route.tag],
+    summary: route.summary,
+    description: route.description,
+    ...(security ? { security } : {}),
+    ...(route.parameters ? { parameters: route.parameters } : {}),
+    ...(route.body && schema
+      ? {
+          requestBody: {
+            required: true,
+            content: route.body.media === 'oauth'
+              ? { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } }
+              : { 'application/json': { schema } },
+          },
+        }
+      : {}),
+    responses: {
+      [String(success.status)]: {
+        description: success.description,
+        headers: headerObjects(success.headers, () => true),
+        ...(success.schema ? { content: { 'application/json': { schema: ref(success.schema) } } } : {}),
+      },
+      ...errorResponses([...route.failures, ...EDGE_FAILURES]),
+    },
+  };
+}
+
+const DESCRIPTION = `A serverless JWT authentication service: register, login, refresh, logout and a custom API Gateway authorizer, speaking OAuth 2.0 (RFC 6749 token endpoint, RFC 7009 revocation, RFC 8414 discovery, JWKS).
+
+Bodies are JSON unless a route says otherwise, at most ${MAX_BODY_BYTES} bytes. Every error has the body \`{"code": <status>, "error": "<code>", "error_description": "<text>"}\` (the Error schema). Routes with \`security\` sit behind the custom authorizer and need \`Authorization: Bearer <access token>\` with the scope named; \`POST /auth/logout\` takes such a token for \`{all: true}\` only.
+
+API Gateway's own answers (the authorizer's refusals, the stage throttle, a function's failure or timeout) have the same error body, and each route lists those it can meet. An unknown route or method gets 404 \`not_found\`, and anything else API Gateway refuses (a WAF rule, if one is attached) a 4xx with the same body. Locally (\`npm start\`) there is no stage throttle.
+
+Every answer has \`X-Content-Type-Options: nosniff\`; CORS headers go only to the origins listed in CORS_ORIGINS. The OPTIONS preflight routes serverless.yml defines for browsers (every route a browser calls with a body or an Authorization header) are left out of this document.`;
+
+/** The OpenAPI 3.1 document of the whole HTTP API; a plain, JSON-serializable object, built anew per call. */
+export function openApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of ROUTES) paths[route.path] = { ...paths[route.path], [route.method]: operation(route) };
+  return structuredClone({
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'jwt-auth',
+      version,
+      summary: 'JWT authentication on AWS Lambda and DynamoDB, with OAuth 2.0 endpoints.',
+      description: DESCRIPTION,
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    servers: options.serverUrl !== undefined
+      ? [{ url: options.serverUrl, description: 'This deployment.' }]
+      : [
+          { url: 'http://localhost:3000', description: '`npm start` (PORT), no stage prefix.' },
+          {
+            url: 'https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}',
+            description: 'A deployed stage (regional REST API); for a custom domain, `node scripts/openapi.js <url>` names it instead.',
+            variables: {
+              restApiId: { default: 'your-api-id', description: 'The REST API id `serverless deploy` prints.' },
+              region: { default: 'us-east-1', description: 'The AWS region (--region).' },
+              stage: { default: 'dev', description: 'The stage (--stage).' },
+            },
+          },
+        ],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: `The access token of a token response (RFC 6750), an RFC 9068 JWT. A route names the scope it needs (${DISTINCT_ROUTE_SCOPES.join(', ')}).`,
+        },
+      },
+    },
+  } satisfies OpenApiDocument);
+}
