@@ -105,6 +105,11 @@ export function loadEdgeConfig(env: Env = process.env): EdgeConfig {
   return { realm: text(env, 'REALM', 'jwt-auth'), corsOrigins: origins(env, 'CORS_ORIGINS') };
 }
 
+/** What a route behind the authorizer that uses no key and no table reads (functions/example-orders.ts). */
+export function loadProtectedRouteConfig(env: Env = process.env): EdgeConfig & { clockSkew: number } {
+  return { ...loadEdgeConfig(env), clockSkew: seconds(env, 'CLOCK_SKEW', 0, { min: 0, max: 300 }) };
+}
+
 /**
  * The keys of a function that only verifies: PUBLIC_JWKS (locally too: `npm start` derives it), or, with
  * none, SIGNING_KEYS (an HS256 secret has no public half). Their content is checked when they load.

@@ -91,7 +91,8 @@ type SchemaName =
   | 'SessionList'
   | 'ServerMetadata'
   | 'JsonWebKeySet'
-  | 'JsonWebKey';
+  | 'JsonWebKey'
+  | 'ExampleOrders';
 
 const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
@@ -346,6 +347,7 @@ const TAGS = {
   oauth: 'The OAuth 2.0 token (RFC 6749) and revocation (RFC 7009) endpoints, for standard clients.',
   account: 'The caller\'s account, behind the authorizer.',
   metadata: 'Public metadata for clients and verifiers (RFC 8414, RFC 7517).',
+  example: 'An example of your own API behind this service\'s authorizer (functions/example-orders.ts): not part of the service.',
 } as const;
 
 type TagName = keyof typeof TAGS;
@@ -467,6 +469,17 @@ const ROUTES: readonly Route[] = [
     scope: ROUTE_SCOPES.me,
     success: { status: 200, description: 'The caller.', schema: 'Profile', headers: HANDLER_HEADERS },
     failures: [...AUTHORIZER_FAILURES, 'goneUser', 'unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/example/orders',
+    operationId: 'exampleListOrders',
+    tag: 'example',
+    summary: 'An example route of your own behind the authorizer',
+    description: 'Reads the caller through the same route wrapper as the service\'s own routes, with its own scope.',
+    scope: 'orders:read',
+    success: { status: 200, description: 'The caller\'s orders.', schema: 'ExampleOrders', headers: HANDLER_HEADERS },
+    failures: [...AUTHORIZER_FAILURES],
   },
   {
     method: 'get',
@@ -697,6 +710,15 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
     ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
   ),
   SessionList: exact({ sessions: listOf(ref('Session'), 'Newest first.') }, ['sessions']),
+  ExampleOrders: exact(
+    {
+      owner: { type: 'string', format: 'uuid', description: 'The caller\'s `sub`.' },
+      client_id: { type: 'string', description: 'The client the caller\'s session belongs to.' },
+      scope: { type: 'string', description: 'The scope of the access token presented.' },
+      orders: listOf(object({ id: { type: 'string' }, total: { type: 'string' }, currency: { type: 'string' } }, ['id', 'total', 'currency']), 'The caller\'s orders.'),
+    },
+    ['owner', 'client_id', 'scope', 'orders'],
+  ),
   ServerMetadata: exact(METADATA_FIELDS, Object.keys(METADATA_FIELDS), { description: 'RFC 8414 §2.' }),
   JsonWebKeySet: exact({ keys: listOf(ref('JsonWebKey'), 'Newest first.') }, ['keys'], { description: 'RFC 7517 §5.' }),
   JsonWebKey: object(

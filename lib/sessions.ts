@@ -122,7 +122,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
   const remove = (id: string) => send(() => doc.send(new DeleteCommand({ TableName: table, Key: { id } })));
 
   const read = async (id: string) =>
-    (await send(() => doc.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true })))).Item as Session | undefined;
+    canBeKey(id) ? ((await send(() => doc.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true })))).Item as Session | undefined) : undefined;
 
   /** A user's sessions from the index, newest first, a page at a time. */
   async function* indexed(sub: string): AsyncGenerator<Session[]> {
@@ -284,6 +284,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     },
 
     async adopt(sid, sub, from, to) {
+      if (!canBeKey(sid)) return false;
       const written = await sendIfCondition(() =>
         doc.send(new UpdateCommand({
           TableName: table,

@@ -1,4 +1,4 @@
-import { loadEdgeConfig, loadMetadataConfig, loadVerifierConfig, onceLoaded, runningInLambda, verifierKeys, type EdgeConfig, type MetadataConfig, type VerifierConfig } from './config';
+import { loadEdgeConfig, loadMetadataConfig, loadProtectedRouteConfig, loadVerifierConfig, onceLoaded, runningInLambda, verifierKeys, type EdgeConfig, type MetadataConfig, type VerifierConfig } from './config';
 import { ConfigError } from './errors';
 import { loadKeyRing, loadPublicKeyRing, type VerificationKeys } from './keys';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
@@ -86,6 +86,15 @@ export const metadataDeps = () =>
     (): MetadataConfig => loadMetadataConfig(),
     async (config) => createVerifierDeps({ config, keys: await verificationKeys(config) }),
   );
+
+/** What a route behind the authorizer that touches neither keys nor tables needs: the edge and the clock. */
+export interface ProtectedRouteDeps {
+  config: EdgeConfig & { clockSkew: number };
+  now: () => number;
+}
+
+export const protectedRouteDeps = () =>
+  productionDeps((): ProtectedRouteDeps['config'] => loadProtectedRouteConfig(), async (config): Promise<ProtectedRouteDeps> => ({ config, now: Date.now }));
 
 /** What a route that touches neither keys nor tables needs (the CORS preflight). */
 export const edgeDeps = () => productionDeps((): EdgeConfig => loadEdgeConfig(), async (config) => ({ config }));

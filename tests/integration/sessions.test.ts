@@ -246,6 +246,15 @@ describe('revocation', () => {
     expect([adopted, byStranger]).toEqual([true, false]);
     expect(await readSession(session.id)).toMatchObject({ credentialVersion: 2 });
   });
+
+  it('treats an id that cannot be a DynamoDB key (empty, over 1 KB) as no session, not as a fault', async () => {
+    const sub = randomUUID();
+    const impossible = ['', 'x'.repeat(1025)];
+
+    const answers = await Promise.all(impossible.flatMap((id) => [store.adopt(id, sub, 1, 2), store.revokeOwned(id, sub)]));
+
+    expect(answers).toEqual([false, false, false, false]);
+  });
 });
 
 describe('sessions per user', () => {

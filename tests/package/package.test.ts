@@ -27,11 +27,11 @@ async function bundleOf(name: string, service = dev()): Promise<string> {
   return unzipEntry(zipOf(service, handler), `${(handler.Properties.Handler as string).replace(/\.handler$/, '')}.js`);
 }
 
-const ALL = ['authorizer', 'discovery', 'jwks', 'login', 'logout', 'me', 'password', 'preflight', 'refresh', 'register', 'revoke', 'sessions-delete', 'sessions-list', 'token'];
+const ALL = ['authorizer', 'discovery', 'example-orders', 'jwks', 'login', 'logout', 'me', 'password', 'preflight', 'refresh', 'register', 'revoke', 'sessions-delete', 'sessions-list', 'token'];
 const SIGNERS = ['login', 'refresh', 'register', 'token'];
 const HASHERS = ['login', 'password', 'register', 'token'];
 const SETTERS = ['password', 'register'];
-const NO_SDK = ['authorizer', 'discovery', 'jwks', 'preflight'];
+const NO_SDK = ['authorizer', 'discovery', 'example-orders', 'jwks', 'preflight'];
 
 describe('no private key anywhere in the package', () => {
   it.each(['dev', 'prod'] as Stage[])('%s: neither the test key set’s private members, nor any "d" or PEM private key, in any file or zip entry', async (name) => {
@@ -57,7 +57,7 @@ describe('no private key anywhere in the package', () => {
       const env = handler.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.SIGNING_KEYS).toBeUndefined();
       if (SIGNERS.includes(name)) expect(env).toMatchObject({ SIGNING_KEYS_SECRET: 'jwt-auth/dev/signing-keys' });
-      else if (name !== 'preflight') expect(JSON.parse(env.PUBLIC_JWKS as string).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
+      else if (!['preflight', 'example-orders'].includes(name)) expect(JSON.parse(env.PUBLIC_JWKS as string).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
     }
   });
 });
@@ -97,6 +97,7 @@ describe('least privilege: one role per function', () => {
   const RIGHTS: Record<string, [string, unknown][]> = {
     authorizer: [],
     discovery: [],
+    'example-orders': [],
     jwks: [],
     preflight: [],
     register: [
