@@ -1,13 +1,18 @@
 import { argon2Hasher } from '../lib/argon2';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
-import { optionalString, parseJsonBody, sourceIp, tokenResponse } from '../lib/http';
+import { cookieMode, tokenAnswer } from '../lib/cookies';
+import { optionalString, parseJsonBody, sourceIp } from '../lib/http';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
 
-/** POST /auth/login {username, password, scope?, client_id?}: 200 and a new session's tokens. */
+/**
+ * POST /auth/login {username, password, scope?, client_id?}: 200 and a new session's tokens (the refresh
+ * token in cookies with `Refresh-Token-Transport: cookie`).
+ */
 export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
+    const cookie = cookieMode(event);
     const body = parseJsonBody(event);
     const tokens = await auth.login({
       username: body.username,
@@ -16,7 +21,7 @@ export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
       clientId: clientIdParam(optionalString(body, 'client_id')),
       sourceIp: sourceIp(event),
     });
-    return tokenResponse(200, tokens);
+    return tokenAnswer(event, 200, tokens, cookie);
   });
 
 export const handler = makeLoginHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher }));

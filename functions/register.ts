@@ -2,13 +2,18 @@ import { argon2Hasher } from '../lib/argon2';
 import { isCommonPassword } from '../lib/common-passwords';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
-import { optionalString, parseJsonBody, tokenResponse } from '../lib/http';
+import { cookieMode, tokenAnswer } from '../lib/cookies';
+import { optionalString, parseJsonBody } from '../lib/http';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
 
-/** POST /auth/register {username, password, scope?, client_id?}: 201 and the user's first tokens. */
+/**
+ * POST /auth/register {username, password, scope?, client_id?}: 201 and the user's first tokens (the
+ * refresh token in cookies with `Refresh-Token-Transport: cookie`).
+ */
 export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
+    const cookie = cookieMode(event);
     const body = parseJsonBody(event);
     const tokens = await auth.register({
       username: body.username,
@@ -16,7 +21,7 @@ export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
       scope: optionalString(body, 'scope'),
       clientId: clientIdParam(optionalString(body, 'client_id')),
     });
-    return tokenResponse(201, tokens);
+    return tokenAnswer(event, 201, tokens, cookie);
   });
 
 export const handler = makeRegisterHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher, isCommonPassword }));

@@ -4,7 +4,7 @@ import { AuthError } from './errors';
 import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
 import { parseRefreshToken } from './refresh-tokens';
 import { resolveScope } from './scopes';
-import type { Session, SessionStore, SessionSummary } from './sessions';
+import { endOf, type Session, type SessionStore, type SessionSummary } from './sessions';
 import type { PasswordGuard } from './throttle';
 import type { TokenService } from './tokens';
 import { prepareUsername } from './usernames';
@@ -15,6 +15,8 @@ export interface IssuedTokens {
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
+  /** Seconds until the session ends unless refreshed (idle) or in any case (absolute), whichever is first. */
+  refreshExpiresIn: number;
   scope: string;
 }
 
@@ -74,7 +76,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
 
   async function issue(session: Session, refreshToken: string, scope: string): Promise<IssuedTokens> {
     const { accessToken, expiresIn } = await tokens.issue({ sub: session.sub, scope, sid: session.id, clientId: session.clientId });
-    return { accessToken, expiresIn, refreshToken, scope };
+    return { accessToken, expiresIn, refreshToken, refreshExpiresIn: Math.max(0, endOf(session) - seconds()), scope };
   }
 
   // A function built without the hasher or the list that calls for them is a deployment fault, not the client's.

@@ -55,7 +55,7 @@ export interface Config extends MetadataConfig {
   dynamodbEndpoint: string | undefined;
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 function text(env: Env, name: string, fallback?: string): string {
   const value = env[name]?.trim() || fallback;
@@ -84,6 +84,9 @@ function url(env: Env, name: string, fallback?: string): string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL');
   return value.replace(/\/+$/, '');
 }
+
+/** The readers of single variables, for configurations kept next to their function (lib/mailer-config.ts). */
+export const readEnv = { text, whole, url };
 
 /** A space-separated list of exact origins (scheme://host[:port]), e.g. "https://app.example.com". */
 function origins(env: Env, name: string): string[] {

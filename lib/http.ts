@@ -5,11 +5,18 @@ import { logger } from './log';
 /** The part of an API Gateway proxy event (REST v1 or HTTP API v2) that the handlers read. */
 export interface HttpEvent {
   httpMethod?: string;
+  /** The route's path, without the stage (REST v1). */
+  path?: string;
   headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, (string | undefined)[] | undefined> | null;
+  /** HTTP API v2 gathers the Cookie headers here. */
+  cookies?: string[];
   body?: string | null;
   isBase64Encoded?: boolean;
   pathParameters?: Record<string, string | undefined> | null;
   requestContext?: {
+    /** The path as the client sent it, with the stage when the URL has one (REST v1). */
+    path?: string;
     authorizer?: Record<string, unknown> | null;
     identity?: { sourceIp?: string } | null;
     http?: { sourceIp?: string; method?: string };
@@ -19,6 +26,8 @@ export interface HttpEvent {
 export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;
+  /** Headers that occur more than once (Set-Cookie). */
+  multiValueHeaders?: Record<string, string[]>;
   body: string;
 }
 
@@ -118,12 +127,12 @@ export function noContent(): HttpResponse {
 }
 
 /** The RFC 6749 §5.1 token response (no-store, as every JSON answer here). */
-export function tokenResponse(statusCode: number, tokens: IssuedTokens): HttpResponse {
+export function tokenResponse(statusCode: number, tokens: IssuedTokens, { refreshTokenInBody = true } = {}): HttpResponse {
   return json(statusCode, {
     token_type: 'Bearer',
     access_token: tokens.accessToken,
     expires_in: tokens.expiresIn,
-    refresh_token: tokens.refreshToken,
+    ...(refreshTokenInBody ? { refresh_token: tokens.refreshToken } : {}),
     scope: tokens.scope,
   });
 }

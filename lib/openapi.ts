@@ -1,6 +1,7 @@
 import { version } from '../package.json';
 import { SIGNING_ALGORITHMS } from './config';
 import { discoveryDocument, ENDPOINTS, GRANT_TYPES } from './discovery';
+import { REFRESH_COOKIES, TRANSPORT_HEADER } from './cookies';
 import type { ErrorCode } from './errors';
 import { MAX_BODY_BYTES } from './http';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
@@ -37,8 +38,8 @@ export interface ResponseObject {
 
 export interface ParameterObject {
   name: string;
-  in: 'path';
-  required: true;
+  in: 'path' | 'header';
+  required: boolean;
   description: string;
   schema: JsonSchema;
 }
@@ -373,12 +374,23 @@ const metadata = (path: string, operationId: string, summary: string): Route => 
   failures: [],
 });
 
+/** Cookie mode (lib/cookies.ts, README "Cookie mode"), on the routes that issue or take a refresh token. */
+const TRANSPORT: ParameterObject = {
+  name: TRANSPORT_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    `\`cookie\`: the refresh token travels in HttpOnly cookies (\`${REFRESH_COOKIES.refresh.name}\` on ${REFRESH_COOKIES.refresh.path}, \`${REFRESH_COOKIES.logout.name}\` on ${REFRESH_COOKIES.logout.path}; Secure, SameSite=Strict), set with Set-Cookie and never in a body; a refresh or logout then reads it from its cookie and takes no \`refresh_token\` in the body; logout clears both cookies. \`body\` (the default): in JSON bodies.`,
+  schema: { type: 'string', enum: ['cookie', 'body'] },
+};
+
 /** Every route of serverless.yml but the OPTIONS preflights (see the info description). */
 const ROUTES: readonly Route[] = [
   {
     method: 'post',
     path: '/auth/register',
     operationId: 'register',
+    parameters: [TRANSPORT],
     tag: 'auth',
     summary: 'Create an account',
     description: 'Creates the user and starts its first session: both tokens at sign-up.',
@@ -390,6 +402,7 @@ const ROUTES: readonly Route[] = [
     method: 'post',
     path: '/auth/login',
     operationId: 'login',
+    parameters: [TRANSPORT],
     tag: 'auth',
     summary: 'Log in',
     description:
@@ -402,6 +415,7 @@ const ROUTES: readonly Route[] = [
     method: 'post',
     path: '/auth/refresh',
     operationId: 'refresh',
+    parameters: [TRANSPORT],
     tag: 'auth',
     summary: 'Refresh the tokens',
     description:
@@ -414,6 +428,7 @@ const ROUTES: readonly Route[] = [
     method: 'post',
     path: '/auth/logout',
     operationId: 'logout',
+    parameters: [TRANSPORT],
     tag: 'auth',
     summary: 'Log out of one session, or of every session',
     description:
@@ -627,10 +642,14 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
         description: 'A signed JWT (RFC 9068: `typ` at+jwt; claims iss, sub, aud, exp, iat, jti, client_id, scope, sid).',
       },
       expires_in: { type: 'integer', minimum: 1, description: 'Seconds until the access token expires (ACCESS_TOKEN_TTL).' },
-      refresh_token: { type: 'string', minLength: 1, description: 'Opaque; each refresh rotates it (a retry within the reuse grace gets the same successor).' },
+      refresh_token: {
+        type: 'string',
+        minLength: 1,
+        description: 'Opaque; each refresh rotates it (a retry within the reuse grace gets the same successor). Absent in cookie mode (Refresh-Token-Transport: cookie), where it is in the cookies.',
+      },
       scope: { type: 'string', description: 'The scopes granted, space-separated.' },
     },
-    ['token_type', 'access_token', 'expires_in', 'refresh_token', 'scope'],
+    ['token_type', 'access_token', 'expires_in', 'scope'],
     { description: 'RFC 6749 §5.1.' },
   ),
   RegisterRequest: object(
@@ -656,13 +675,17 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
     },
     ['username', 'password'],
   ),
-  RefreshRequest: object({ refresh_token: refreshToken, scope, client_id: clientId }, ['refresh_token'], {
-    description: 'A `scope` narrows the new access token\'s scope; it can never widen past the session\'s.',
+  RefreshRequest: object({ refresh_token: refreshToken, scope, client_id: clientId }, [], {
+    description:
+      'A `scope` narrows the new access token\'s scope; it can never widen past the session\'s. `refresh_token` is required, except in cookie mode, where it must be absent.',
   }),
   LogoutRequest: {
     type: 'object',
     oneOf: [
-      object({ refresh_token: refreshToken, all: { const: false } }, ['refresh_token'], { title: 'One session' }),
+      object({ refresh_token: refreshToken, all: { const: false } }, [], {
+        title: 'One session',
+        description: '`refresh_token` is required, except in cookie mode, where it must be absent.',
+      }),
       object({ all: { const: true } }, ['all'], {
         title: 'Every session',
         description: `Needs \`Authorization: Bearer <access token>\` with the \`${ROUTE_SCOPES.account}\` scope.`,

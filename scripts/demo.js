@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run demo: serves examples/demo and the built client (client/dist/index.js, built first if missing)
+ * npm run demo: serves examples/demo and the client, built from client/src at start (client/dist/index.js)
  * on 127.0.0.1:DEMO_PORT (default 3100), another origin than the API (API_URL, default http://localhost:3000).
  */
 const fs = require('node:fs');
@@ -46,7 +46,8 @@ function checkApiUrl(apiUrl) {
 /** Starts the demo server; resolves with its URL and a close() that stops it. */
 async function startDemoServer({ port = 3100, host = '127.0.0.1', apiUrl = 'http://localhost:3000' } = {}) {
   const api = checkApiUrl(apiUrl);
-  if (!fs.existsSync(CLIENT)) await require('./build-client').buildClient({ types: false });
+  // Built every time, so the page never runs a client older than its source.
+  await require('./build-client').buildClient({ types: false });
 
   const server = http.createServer((request, response) => {
     const { pathname } = new URL(request.url ?? '/', 'http://demo');
@@ -101,11 +102,11 @@ if (require.main === module) {
   }
   startDemoServer({ port, apiUrl: process.env.API_URL || undefined }).then(
     ({ url, apiUrl, close }) => {
-      const sameSite = url.replace('127.0.0.1', 'localhost');
+      // localhost, not 127.0.0.1: on one site with a localhost API, as cookie mode needs.
+      const page = url.replace('127.0.0.1', 'localhost');
       process.stdout.write(
-        `demo: serving ${url} (API ${apiUrl})\n` +
-          `      for cookie mode open ${sameSite} instead: the page and a localhost API are then on the same site\n` +
-          '      the API must allow this origin (CORS_ORIGINS); Ctrl-C stops\n',
+        `demo: open ${page} (API ${apiUrl}); Ctrl-C stops\n` +
+          `      the API must allow this origin: CORS_ORIGINS="${page.replace(/\/$/, '')}" npm start\n`,
       );
       const stop = () => close().then(() => process.exit(0), () => process.exit(1));
       process.once('SIGINT', stop);

@@ -83,6 +83,7 @@ class LocalGatewayPlugin {
       lambdaPort,
       authorizerName: `${service.service}-${this.serverless.getProvider('aws').getStage()}-authorizer`,
       resources: service.resources.Resources,
+      corsOrigins: String(service.functions.register.environment.CORS_ORIGINS || '').split(/\s+/).filter(Boolean),
     }).catch((error) => this.fail(error.code === 'EADDRINUSE' ? `port ${port} is already in use; stop what uses it or set PORT` : error.message));
 
     const dynalite = require('dynalite')({ path: path.join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

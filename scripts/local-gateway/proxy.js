@@ -61,11 +61,22 @@ function sourceAddress(socket) {
 }
 
 /**
+ * serverless-offline gives every answer to a request with an Origin permissive CORS headers (that origin,
+ * with credentials), where API Gateway adds none: for an origin outside CORS_ORIGINS they are removed, so
+ * that a browser refuses locally what it refuses deployed. (For a configured origin the handlers' own
+ * headers stand: offline lets them override its defaults.)
+ */
+function withoutForeignCors(headers, origin, corsOrigins) {
+  if (origin === undefined || corsOrigins.includes(origin)) return headers;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('access-control-')));
+}
+
+/**
  * The local front door on `port`: forwards everything to serverless-offline and, where offline answers an
  * authorizer refusal with its own body, answers as API Gateway would, from the serverless.yml resources.
  */
 function startGateway(options) {
-  const { port, upstreamPort, resources } = options;
+  const { port, upstreamPort, resources, corsOrigins = [] } = options;
   // The port is claimed before serverless-offline starts; requests that come early wait for it.
   const ready = untilListening(upstreamPort);
   const server = http.createServer(async (req, res) => {
@@ -86,7 +97,7 @@ function startGateway(options) {
           return;
         }
       }
-      const headers = { ...upstream.headers };
+      const headers = withoutForeignCors({ ...upstream.headers }, req.headers.origin, corsOrigins);
       delete headers['transfer-encoding'];
       delete headers.connection;
       res.writeHead(upstream.statusCode, headers).end(upstream.body);
@@ -102,4 +113,4 @@ function startGateway(options) {
   });
 }
 
-module.exports = { startGateway, isOfflineRefusal };
+module.exports = { startGateway, isOfflineRefusal, withoutForeignCors };

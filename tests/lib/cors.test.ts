@@ -15,7 +15,7 @@ const preflightFrom = (origin: string | undefined) => ({ ...from(origin), httpMe
 const PREFLIGHT_ANSWER: HttpResponse = { statusCode: 204, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '' };
 const preflight = (origin: string | undefined) => withCors(preflightFrom(origin), PREFLIGHT_ANSWER, ALLOWED);
 
-const TOKENS = { accessToken: 'header.payload.signature', expiresIn: 900, refreshToken: 'opaque-refresh-token', scope: 'profile sessions' };
+const TOKENS = { accessToken: 'header.payload.signature', expiresIn: 900, refreshToken: 'opaque-refresh-token', refreshExpiresIn: 1_209_600, scope: 'profile sessions' };
 const CORS_HEADERS = [
   'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers',
   'Access-Control-Max-Age', 'Access-Control-Allow-Credentials',
@@ -23,13 +23,13 @@ const CORS_HEADERS = [
 const corsHeadersOf = (response: HttpResponse) => Object.keys(response.headers).filter((name) => CORS_HEADERS.includes(name));
 
 describe('withCors', () => {
-  it.each([APP, ADMIN])('echoes the configured origin %s with Vary: Origin and exposes WWW-Authenticate and Retry-After', (origin) => {
+  it.each([APP, ADMIN])('echoes the configured origin %s with Vary: Origin and credentials, and exposes WWW-Authenticate and Retry-After', (origin) => {
     const response = withCors(from(origin), json(200, { ok: true }), ALLOWED);
 
     expect(response.headers['Access-Control-Allow-Origin']).toBe(origin);
     expect(response.headers.Vary).toBe('Origin');
     expect(response.headers['Access-Control-Expose-Headers']?.split(/, */)).toEqual(expect.arrayContaining(['WWW-Authenticate', 'Retry-After']));
-    expect(response.headers['Access-Control-Allow-Credentials']).toBeUndefined();
+    expect(response.headers['Access-Control-Allow-Credentials']).toBe('true');
   });
 
   it('finds the Origin header whatever its case (HTTP APIs send it in lower case)', () => {
@@ -87,7 +87,7 @@ describe('preflight', () => {
     expect(response.headers['Access-Control-Allow-Origin']).toBe(APP);
     expect(response.headers.Vary).toBe('Origin');
     expect(response.headers['Access-Control-Allow-Methods']?.split(/, */)).toEqual(expect.arrayContaining(['GET', 'POST', 'DELETE', 'OPTIONS']));
-    expect(response.headers['Access-Control-Allow-Headers']?.toLowerCase().split(/, */)).toEqual(expect.arrayContaining(['authorization', 'content-type']));
+    expect(response.headers['Access-Control-Allow-Headers']?.toLowerCase().split(/, */)).toEqual(expect.arrayContaining(['authorization', 'content-type', 'refresh-token-transport']));
     expect(response.headers['Access-Control-Max-Age']).toMatch(/^[1-9]\d*$/);
     expect(response.headers['X-Content-Type-Options']).toBe('nosniff');
   });

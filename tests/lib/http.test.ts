@@ -250,7 +250,7 @@ describe('errorResponse', () => {
 
 describe('tokenResponse', () => {
   it('is the RFC 6749 §5.1 body with Cache-Control: no-store and Pragma: no-cache', () => {
-    const tokens = { accessToken: 'eyJ.a.b', expiresIn: 900, refreshToken: 'r'.repeat(64), scope: 'profile sessions' };
+    const tokens = { accessToken: 'eyJ.a.b', expiresIn: 900, refreshToken: 'r'.repeat(64), refreshExpiresIn: 1_209_600, scope: 'profile sessions' };
 
     const response = tokenResponse(201, tokens);
 

@@ -13,7 +13,7 @@ const CLI = path.join('node_modules', 'serverless', 'bin', 'serverless.js');
 /** Configuration a test may set; anything not set falls back to serverless.yml's defaults, not the caller's shell. */
 const CONFIG_VARIABLES = [
   'ISSUER', 'AUDIENCE', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_IDLE_TTL', 'REFRESH_TOKEN_ABSOLUTE_TTL',
-  'REFRESH_TOKEN_REUSE_GRACE', 'DEFAULT_SCOPES', 'SIGNING_ALG', 'SIGNING_KEYS', 'CLOCK_SKEW',
+  'REFRESH_TOKEN_REUSE_GRACE', 'DEFAULT_SCOPES', 'SIGNING_ALG', 'SIGNING_KEYS', 'CLOCK_SKEW', 'CORS_ORIGINS',
 ];
 const MAX_OUTPUT = 256 * 1024;
 

@@ -14,7 +14,10 @@ import { apiRequest, freePort, OfflineServer, untilReady, type LocalApi } from '
 export const SHARED_SERVERS = {
   /** Default lifetimes: journeys that must not race a clock. Thirty sessions a user, so that a test can pass the limit. */
   standard: { AUDIENCE: 'https://api.e2e.example', MAX_SESSIONS_PER_USER: '30' },
-  /** Lifetimes short enough to watch them pass: access tokens live 2 s, a rotated token's grace is 2 s. */
+  /**
+   * Lifetimes short enough to watch them pass: access tokens live 2 s, a rotated token's grace is 2 s. CORS
+   * for the demo page's origins (the port is reserved by the global setup: E2E_DEMO_PORT), for the browser.
+   */
   short: { ACCESS_TOKEN_TTL: '2', REFRESH_TOKEN_REUSE_GRACE: '2' },
 } as const satisfies Record<string, Record<string, string>>;
 
@@ -30,10 +33,26 @@ export interface SharedServer extends LocalApi {
 
 const variable = (name: SharedServerName, what: 'URL' | 'LOG' | 'KEY') => `E2E_${name.toUpperCase()}_${what}`;
 
+/**
+ * The origin of the demo page: localhost, on one site with the API at localhost (cookie mode). One origin,
+ * so that gateway responses name it rather than echo any (scripts/local-gateway/gateway-responses.js).
+ */
+export const demoOrigin = (port: number) => `http://localhost:${port}`;
+
+/** The port reserved for the demo page (tests/e2e/browser.test.ts), whose origins the `short` server allows. */
+export function demoPort(): number {
+  const port = Number(process.env.E2E_DEMO_PORT);
+  if (!Number.isInteger(port) || port <= 0) throw new Error('no demo port: run the e2e tests through jest (tests/support/global-e2e.ts)');
+  return port;
+}
+
 /** Global setup: spawns every shared server without waiting for it. */
 export async function spawnSharedServers(): Promise<OfflineServer[]> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-auth-e2e-logs-'));
   const servers: OfflineServer[] = [];
+  const demo = await freePort();
+  process.env.E2E_DEMO_PORT = String(demo);
+  const extra: Partial<Record<SharedServerName, Record<string, string>>> = { short: { CORS_ORIGINS: demoOrigin(demo) } };
   for (const [name, env] of Object.entries(SHARED_SERVERS) as [SharedServerName, Record<string, string>][]) {
     const port = await freePort();
     const logFile = path.join(logDir, `${name}.log`);
@@ -41,7 +60,7 @@ export async function spawnSharedServers(): Promise<OfflineServer[]> {
     const server = await OfflineServer.spawn({
       port,
       logFile,
-      env: { ISSUER: `http://127.0.0.1:${port}`, SIGNING_KEYS: JSON.stringify({ keys: [key] }), ...env },
+      env: { ISSUER: `http://127.0.0.1:${port}`, SIGNING_KEYS: JSON.stringify({ keys: [key] }), ...env, ...extra[name] },
     });
     process.env[variable(name, 'URL')] = server.baseUrl;
     process.env[variable(name, 'LOG')] = logFile;

@@ -1,0 +1,234 @@
+// The demo page: one auth client at a time, made from the settings form, and the page's view of it.
+import { AuthError, createAuthClient, decodeUnverifiedClaims, localStorageAdapter } from './client.js';
+
+const $ = (id) => document.getElementById(id);
+const settings = $('settings');
+const account = $('account');
+const status = $('status');
+
+const CAUSES = { proactive: 'Proactive refresh', reactive: 'Reactive refresh (after a 401)', other_tab: 'Token from another tab' };
+const ENDINGS = { rejected: 'the server ended the session', logout: 'logged out', other_tab: 'logged out in another tab' };
+
+let client = null;
+let generation = 0;
+let expiresAt = null;
+let pollTimer = null;
+
+const clock = (ms) => new Date(ms).toLocaleTimeString();
+
+function hostOf(url) {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+function say(text, isError = false) {
+  status.textContent = text;
+  status.classList.toggle('error', isError);
+}
+
+function describe(error) {
+  if (error instanceof AuthError) return `${error.code}: ${error.message}${error.retryAfter ? ` (retry in ${error.retryAfter} s)` : ''}`;
+  return `Network error (${error.message}): is the API running at this URL, and does it allow this page's origin (CORS_ORIGINS)?`;
+}
+
+function log(text) {
+  const item = document.createElement('li');
+  const time = document.createElement('time');
+  time.dateTime = new Date().toISOString();
+  time.textContent = clock(Date.now());
+  item.append(time, ` ${text}`);
+  $('log').prepend(item);
+}
+
+async function showToken(until) {
+  expiresAt = until;
+  const claims = decodeUnverifiedClaims(await client.accessToken());
+  const pretty = { ...claims };
+  for (const name of ['iat', 'exp', 'nbf']) if (typeof claims?.[name] === 'number') pretty[name] = `${claims[name]} (${new Date(claims[name] * 1000).toISOString()})`;
+  $('claims').textContent = JSON.stringify(pretty, null, 2);
+  $('claims').hidden = false;
+  $('who').textContent = `Signed in: subject ${claims?.sub ?? '?'}, scope "${claims?.scope ?? ''}". The claims below are decoded, not verified.`;
+  tick();
+}
+
+function showSignedOut(text) {
+  expiresAt = null;
+  $('who').textContent = text;
+  $('claims').hidden = true;
+  $('countdown').textContent = '';
+  $('sessions').hidden = true;
+}
+
+function tick() {
+  if (expiresAt === null) return;
+  const seconds = Math.round((expiresAt - Date.now()) / 1000);
+  $('countdown').textContent =
+    seconds > 0
+      ? `Expires in ${seconds} s (at ${clock(expiresAt)} on this device's clock, corrected for its offset from the server's).`
+      : `Expired ${-seconds} s ago: the next call refreshes it.`;
+}
+
+const SETTINGS_KEY = 'jwt-auth-demo:settings';
+
+/** The settings of the last visit, so a reload in cookie mode stays in cookie mode. */
+function restoreSettings() {
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? '{}');
+  } catch {
+    // Start from the defaults.
+  }
+  // A URL typed on the page wins until the demo server is started with another API_URL.
+  const served = document.querySelector('meta[name="api-url"]').content;
+  $('api-url').value = saved.served === served && saved.baseUrl ? saved.baseUrl : served;
+  if (saved.mode === 'cookie' || saved.mode === 'header') settings.elements.mode.value = saved.mode;
+  if (Number.isFinite(saved.refreshSkew)) $('skew').value = String(saved.refreshSkew);
+}
+
+/** A new client from the settings; a previous one's callbacks are ignored from now on. */
+function connect() {
+  const mode = settings.elements.mode.value;
+  const baseUrl = $('api-url').value.trim();
+  const refreshSkew = Number($('skew').value) || 0;
+  const served = document.querySelector('meta[name="api-url"]').content;
+  localStorage.setItem(SETTINGS_KEY, JSON.stringify({ served, baseUrl, mode, refreshSkew }));
+  const mine = ++generation;
+  const current = () => mine === generation;
+  client = createAuthClient({
+    baseUrl,
+    mode,
+    refreshSkew,
+    // Separate keys per mode and API: a header-mode refresh token never meets a cookie-mode client.
+    storageKey: `jwt-auth-demo:${mode}:${baseUrl}`,
+    storage: localStorageAdapter(),
+    onRefresh: ({ cause, expiresAt: until }) => {
+      if (!current()) return;
+      log(`${CAUSES[cause]}: new access token until ${clock(until)}.`);
+      void showToken(until);
+    },
+    onSessionEnd: (reason) => {
+      if (!current()) return;
+      log(`Session over: ${ENDINGS[reason]}.`);
+      showSignedOut(`Not signed in (${ENDINGS[reason]}).`);
+    },
+  });
+
+  const note = $('cookie-note');
+  const apiHost = hostOf(baseUrl);
+  note.hidden = !(mode === 'cookie' && apiHost !== location.hostname);
+  note.textContent = `Cookie mode needs this page and the API on the same site, or the browser may block the API's
+    cookie as a third-party cookie. This page is on ${location.hostname} and the API on ${apiHost}: open this page as
+    http://${apiHost}:${location.port}/ instead.`;
+
+  say(`Using ${baseUrl} in ${mode} mode.`);
+  showSignedOut('Not signed in.');
+  // A session kept from an earlier visit comes back with one refresh.
+  client.accessToken().catch((error) => {
+    if (!current()) return;
+    if (error instanceof AuthError && error.code === 'no_session') return;
+    say(describe(error), true);
+  });
+}
+
+settings.addEventListener('submit', (event) => {
+  event.preventDefault();
+  connect();
+});
+settings.addEventListener('change', (event) => {
+  if (event.target.name === 'mode') connect();
+});
+
+account.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const action = event.submitter?.value === 'register' ? 'register' : 'login';
+  const { username, password, email } = account.elements;
+  const input = { username: username.value, password: password.value };
+  if (action === 'register' && email.value) input.email = email.value;
+  try {
+    const info = await client[action](input);
+    password.value = '';
+    say(`${action === 'register' ? 'Registered and signed in' : 'Signed in'} as ${username.value}.`);
+    log(`${action === 'register' ? 'Registered' : 'Logged in'}: access token until ${clock(info.expiresAt)}.`);
+    await showToken(info.expiresAt);
+  } catch (error) {
+    say(describe(error), true);
+  }
+});
+
+async function callMe() {
+  try {
+    $('me-result').textContent = JSON.stringify(await client.me(), null, 2);
+  } catch (error) {
+    $('me-result').textContent = describe(error);
+  }
+}
+$('me').addEventListener('click', callMe);
+
+$('poll').addEventListener('change', (event) => {
+  clearInterval(pollTimer);
+  pollTimer = event.target.checked ? setInterval(callMe, 5000) : null;
+});
+
+async function loadSessions() {
+  const table = $('sessions');
+  const body = table.tBodies[0];
+  try {
+    const sessions = await client.sessions();
+    body.replaceChildren(
+      ...sessions.map((session) => {
+        const row = document.createElement('tr');
+        const label = `${session.id.slice(0, 8)}…${session.current ? ' (this one)' : ''}`;
+        for (const text of [label, session.createdAt, session.lastUsedAt, session.expiresAt]) row.insertCell().textContent = text;
+        const end = document.createElement('button');
+        end.type = 'button';
+        end.className = 'secondary';
+        end.textContent = 'End';
+        end.setAttribute('aria-label', `End session ${label}`);
+        end.addEventListener('click', async () => {
+          try {
+            await client.endSession(session.id);
+            say(session.current ? 'This session was ended: the next refresh will sign you out.' : 'Session ended.');
+            await loadSessions();
+            $('load-sessions').focus();
+          } catch (error) {
+            say(describe(error), true);
+          }
+        });
+        row.insertCell().append(end);
+        return row;
+      }),
+    );
+    table.hidden = false;
+    say(`${sessions.length} live session${sessions.length === 1 ? '' : 's'}.`);
+  } catch (error) {
+    say(describe(error), true);
+  }
+}
+$('load-sessions').addEventListener('click', loadSessions);
+
+$('logout').addEventListener('click', async () => {
+  try {
+    await client.logout();
+    say('Logged out.');
+  } catch (error) {
+    say(`Logged out here, but the server could not be told: ${describe(error)}`, true);
+  }
+});
+
+$('logout-all').addEventListener('click', async () => {
+  try {
+    await client.logoutAll();
+    say('Logged out everywhere.');
+  } catch (error) {
+    say(describe(error), true);
+  }
+});
+
+$('clear-log').addEventListener('click', () => $('log').replaceChildren());
+
+restoreSettings();
+setInterval(tick, 1000);
+connect();
