@@ -4,11 +4,8 @@ import { json } from '../lib/http';
 import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
 
-/** GET /me, behind the authorizer: who the access token speaks for. */
+/** GET /me, behind the authorizer: who the access token speaks for, and their address (theirs alone to see). */
 export const makeMeHandler = (deps: () => Promise<AppDeps>) =>
-  protectedRoute(ROUTE_SCOPES.me, deps, async (_event, who, { auth }) => {
-    const { sub, username } = await auth.profile(who.sub);
-    return json(200, { sub, username, scope: who.scope });
-  });
+  protectedRoute(ROUTE_SCOPES.me, deps, async (_event, who, { auth }) => json(200, { ...(await auth.profile(who.sub)), scope: who.scope }));
 
 export const handler = makeMeHandler(appDeps({ keys: publicKeys }));

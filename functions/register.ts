@@ -4,12 +4,13 @@ import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
 import { cookieMode, tokenAnswer } from '../lib/cookies';
 import { optionalString, parseJsonBody } from '../lib/http';
+import { mailFromEnvironment } from '../lib/mail-deps';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
 
 /**
- * POST /auth/register {username, password, scope?, client_id?}: 201 and the user's first tokens (the
- * refresh token in cookies with `Refresh-Token-Transport: cookie`).
+ * POST /auth/register {username, password, email?, scope?, client_id?}: 201 and the user's first tokens
+ * (the refresh token in cookies with `Refresh-Token-Transport: cookie`); an address is sent a verification.
  */
 export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth }) => {
@@ -20,8 +21,9 @@ export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
       password: body.password,
       scope: optionalString(body, 'scope'),
       clientId: clientIdParam(optionalString(body, 'client_id')),
+      email: body.email,
     });
     return tokenAnswer(event, 201, tokens, cookie);
   });
 
-export const handler = makeRegisterHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher, isCommonPassword }));
+export const handler = makeRegisterHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher, isCommonPassword, mail: mailFromEnvironment }));

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { emailVerification, type AccountMail } from './accounts';
 import type { Config } from './config';
+import { normalizeEmail } from './email';
 import { logger } from './log';
 import { AuthError } from './errors';
 import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
@@ -27,7 +30,7 @@ export const DEFAULT_CLIENT_ID = 'default';
 const CLEANUP_BUDGET = 1000;
 
 export interface AuthServiceDeps {
-  config: Pick<Config, 'defaultScopes' | 'maxSessionsPerUser'>;
+  config: Pick<Config, 'defaultScopes' | 'scopes' | 'maxSessionsPerUser'>;
   users: UserStore;
   sessions: SessionStore;
   tokens: TokenService;
@@ -36,6 +39,8 @@ export interface AuthServiceDeps {
   passwords?: PasswordHasher;
   /** The common-password list; only the functions that set passwords carry it. */
   isCommonPassword?: CommonPasswordCheck;
+  /** The messages of the functions that send them (registration with an address). */
+  mail?: AccountMail;
   /** Milliseconds since the epoch. */
   now?: () => number;
 }
@@ -47,6 +52,16 @@ export interface Credentials {
   clientId?: string;
   /** The caller's address, for the password guard. */
   sourceIp?: string;
+  /** Registration only: an address to verify. */
+  email?: unknown;
+}
+
+/** What GET /me shows the user about themselves. */
+export interface Profile {
+  sub: string;
+  username: string;
+  email: string | null;
+  email_verified: boolean;
 }
 
 /** Who calls an account route: the user and the session of the access token. */
@@ -57,22 +72,38 @@ export interface Account {
 }
 
 const badCredentials = () => new AuthError('invalid_grant', 'The username or password is incorrect.');
+const disabledAccount = () => new AuthError('invalid_grant', 'This account is disabled.');
 const rejectedRefreshToken = () => new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
 const noSuchUser = () => new AuthError('invalid_token', 'The access token belongs to no user.');
 
 /** The service's use cases; handlers parse HTTP, call one of these, and answer. */
-export function createAuthService({ config, users, sessions, tokens, guard, passwords, isCommonPassword, now = Date.now }: AuthServiceDeps) {
+export function createAuthService({ config, users, sessions, tokens, guard, passwords, isCommonPassword, mail, now = Date.now }: AuthServiceDeps) {
   const seconds = () => Math.floor(now() / 1000);
 
   /** Scopes in the order the configuration lists them, unknown ones last. */
   const ordered = (scopes: Iterable<string>) =>
     [...scopes].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).join(' ');
   const rank = (scope: string) => {
-    const index = config.defaultScopes.indexOf(scope);
+    const index = config.scopes.indexOf(scope);
     return index === -1 ? Number.MAX_SAFE_INTEGER : index;
   };
-  /** What may be granted now: a scope removed from the configuration stops being granted at the next refresh. */
-  const grantable = (scopes: Iterable<string>) => [...scopes].filter((scope) => config.defaultScopes.includes(scope));
+  /**
+   * What this user may have now: the default scopes and the ones granted to them, of those the service
+   * still knows. A withdrawn grant, or a scope removed from the configuration, stops at the next refresh.
+   */
+  const allowedFor = (user: User) =>
+    config.scopes.filter((scope) => config.defaultScopes.includes(scope) || user.scopes?.has(scope) === true);
+  const grantable = (scopes: Iterable<string>, user: User) => {
+    const allowed = allowedFor(user);
+    return [...scopes].filter((scope) => allowed.includes(scope));
+  };
+  /** A login's scope: the default scopes unless it asks; what it asks must be the user's to have. */
+  const scopeFor = (user: User, requested: string | undefined) => {
+    if (requested === undefined) return config.defaultScopes.join(' ');
+    const wanted = requested.split(' ').filter(Boolean);
+    if (grantable(wanted, user).length !== wanted.length) throw new AuthError('invalid_scope', 'The requested scope exceeds what this user may be granted.');
+    return ordered(wanted);
+  };
 
   async function issue(session: Session, refreshToken: string, scope: string): Promise<IssuedTokens> {
     const { accessToken, expiresIn } = await tokens.issue({ sub: session.sub, scope, sid: session.id, clientId: session.clientId });
@@ -84,6 +115,10 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
   function hasher(): PasswordHasher {
     if (!passwords) throw cannot('check passwords');
     return passwords;
+  }
+  function sendsMail(): AccountMail {
+    if (!mail) throw cannot('send messages');
+    return mail;
   }
   function newPassword(value: unknown, field?: string): string {
     if (!isCommonPassword) throw cannot('set passwords');
@@ -112,16 +147,24 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
 
   return {
     /** Creates a user and starts their first session. */
-    async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID }: Credentials): Promise<IssuedTokens> {
+    async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID, email }: Credentials): Promise<IssuedTokens> {
       const name = prepareUsername(username);
       const secret = newPassword(password);
+      const address = email === undefined ? undefined : normalizeEmail(email);
       const granted = resolveScope(scope, config.defaultScopes);
-      const user = await users.create(name, await hasher().hash(secret), seconds());
+      const sub = randomUUID();
+      const verification = address === undefined ? undefined : emailVerification(sendsMail(), { sub, displayName: name.displayName }, address, seconds());
+      const user = await users.create(name, await hasher().hash(secret), seconds(), {
+        sub,
+        ...(verification && address ? { email: { address, token: verification.pending } } : {}),
+      });
       // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
       const started = await startSession(user, clientId, granted.split(' ')).catch(async (error: unknown) => {
         await users.remove(user).catch((cleanup: unknown) => logger.warn('could not take back a registration', cleanup));
         throw error;
       });
+      // The account exists whatever becomes of the message: a lost one is sent again by POST /auth/email.
+      if (verification) await sendsMail().queue.send(verification.message).catch((error: unknown) => logger.warn('could not queue a verification message', error));
       return issue(started.session, started.refreshToken, granted);
     },
 
@@ -133,17 +176,24 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
         throw new AuthError('invalid_request', '"username" and "password" are required strings.');
       }
-      const granted = resolveScope(scope, config.defaultScopes);
+      // Well-formed and known to the service, before any attempt is counted; the user's own after the password.
+      if (scope !== undefined) resolveScope(scope, config.scopes);
       const key = loginKey(username);
       const [reservation, user] = await Promise.all([guard.reserve(key, sourceIp, seconds()), users.findByUsername(key)]);
       if (!(await hasher().verify(user?.passwordHash, password)) || !user) throw badCredentials();
+      // The right password gives its attempt back, whatever else refuses the login.
+      const givenBack = guard.succeeded(reservation);
+      let granted: string;
+      try {
+        if (user.disabled) throw disabledAccount();
+        granted = scopeFor(user, scope);
+      } catch (error) {
+        await givenBack;
+        throw error;
+      }
       // The credential checked must still be the current one when the session exists: a password change
       // racing this login either shows here, or leaves the session on a stale version that never refreshes.
-      const [started, current] = await Promise.all([
-        startSession(user, clientId, granted.split(' ')),
-        users.get(user.sub),
-        guard.succeeded(reservation),
-      ]);
+      const [started, current] = await Promise.all([startSession(user, clientId, granted.split(' ')), users.get(user.sub), givenBack]);
       if (!belongsToCurrentCredential(started.session, current)) {
         await sessions.revoke(started.session.id);
         throw badCredentials();
@@ -159,16 +209,20 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     async refresh(refreshToken: string, scope?: string, clientId = DEFAULT_CLIENT_ID): Promise<IssuedTokens> {
       const presented = parseRefreshToken(refreshToken);
       // Syntax and known scopes are checked here; "granted to this session" inside the rotation's write.
-      const narrowed = scope === undefined ? undefined : resolveScope(scope, config.defaultScopes).split(' ');
+      const narrowed = scope === undefined ? undefined : resolveScope(scope, config.scopes).split(' ');
       const [rotated, user] = await Promise.all([
         sessions.rotate(presented, seconds(), { clientId, scopes: narrowed }),
         users.get(presented.sub),
       ]);
-      if (!belongsToCurrentCredential(rotated.session, user)) {
+      if (!belongsToCurrentCredential(rotated.session, user) || !user || user.disabled) {
         await sessions.revoke(rotated.session.id);
         throw rejectedRefreshToken();
       }
-      return issue(rotated.session, rotated.refreshToken, ordered(narrowed ?? grantable(rotated.session.scopes)));
+      const scopes = grantable(narrowed ?? rotated.session.scopes, user);
+      // Everything asked for was withdrawn from this user: no token for nothing. (The presented refresh
+      // token still gets this very successor within the reuse grace, so a retry without `scope` loses nothing.)
+      if (narrowed && scopes.length === 0) throw new AuthError('invalid_scope', 'The requested scope is no longer granted to this user.');
+      return issue(rotated.session, rotated.refreshToken, ordered(scopes));
     },
 
     /** Ends the session a refresh token belongs to. Unknown tokens are ignored (RFC 7009 §2.2). */
@@ -188,10 +242,10 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       await cleanUp(sub);
     },
 
-    async profile(sub: string): Promise<{ sub: string; username: string }> {
+    async profile(sub: string): Promise<Profile> {
       const user = await users.get(sub);
       if (!user) throw noSuchUser();
-      return { sub: user.sub, username: user.displayName };
+      return { sub: user.sub, username: user.displayName, email: user.email ?? null, email_verified: user.emailVerified === true };
     },
 
     /** The user's live sessions, newest first, at most MAX_SESSIONS_PER_USER. */

@@ -33,8 +33,22 @@ export interface VerifierConfig {
 
 /** The metadata routes (JWKS, discovery) verify nothing but publish what verifiers need. */
 export interface MetadataConfig extends EdgeConfig, VerifierConfig {
-  /** Granted when a client asks for no scope; also the full set of scopes this service knows. */
+  /** Every user may have these, and gets them when a client asks for no scope. */
   defaultScopes: string[];
+  /** Every scope this service knows (SCOPES): the default ones, and those granted to some users only. */
+  scopes: string[];
+}
+
+/** What the functions that send messages read besides (register, a change of address, a forgotten password). */
+export interface MailConfig {
+  /** The app's pages that take the token: `?token=…` is added. */
+  passwordResetUrl: string;
+  emailVerificationUrl: string;
+  /** Seconds a token lives. */
+  passwordResetTtl: number;
+  emailVerificationTtl: number;
+  /** Locally, the folder every message is written to; deployed, the mailer function to hand it to. */
+  queue: { outboxDir: string } | { mailerFunction: string };
 }
 
 /** Everything the functions that read and write users and sessions need. */
@@ -48,6 +62,7 @@ export interface Config extends MetadataConfig {
   maxSessionsPerUser: number;
   usersTable: string;
   usernamesTable: string;
+  emailsTable: string;
   sessionsTable: string;
   attemptsTable: string;
   region: string;
@@ -154,16 +169,37 @@ export function loadVerifierConfig(env: Env = process.env): VerifierConfig {
   return { ...tokenSettings(env), keys: verifierKeys(env) };
 }
 
-function defaultScopes(env: Env): string[] {
-  const scopes = text(env, 'DEFAULT_SCOPES', 'profile sessions').split(/ +/);
+function scopeList(env: Env, name: string, fallback: string): string[] {
+  const scopes = [...new Set(text(env, name, fallback).split(/ +/))];
   const badScope = scopes.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (badScope !== undefined) throw new ConfigError('DEFAULT_SCOPES', `holds an invalid scope "${badScope}"`);
+  if (badScope !== undefined) throw new ConfigError(name, `holds an invalid scope "${badScope}"`);
   return scopes;
+}
+
+/** DEFAULT_SCOPES, and SCOPES (by default the same), which must hold every default scope. */
+function scopeSettings(env: Env): Pick<MetadataConfig, 'defaultScopes' | 'scopes'> {
+  const defaultScopes = scopeList(env, 'DEFAULT_SCOPES', 'profile sessions');
+  const scopes = scopeList(env, 'SCOPES', defaultScopes.join(' '));
+  const missing = defaultScopes.find((scope) => !scopes.includes(scope));
+  if (missing !== undefined) throw new ConfigError('SCOPES', `must hold every scope of DEFAULT_SCOPES, and lacks "${missing}"`);
+  return { defaultScopes, scopes: [...defaultScopes, ...scopes.filter((scope) => !defaultScopes.includes(scope))] };
 }
 
 /** What the JWKS and discovery routes read: the edge, the verifier's settings and the scopes. */
 export function loadMetadataConfig(env: Env = process.env): MetadataConfig {
-  return { ...loadEdgeConfig(env), ...loadVerifierConfig(env), defaultScopes: defaultScopes(env) };
+  return { ...loadEdgeConfig(env), ...loadVerifierConfig(env), ...scopeSettings(env) };
+}
+
+/** The settings of the functions that send messages (lib/mail.ts). */
+export function loadMailConfig(env: Env = process.env): MailConfig {
+  const outboxDir = env.OUTBOX_DIR?.trim();
+  return {
+    passwordResetUrl: url(env, 'PASSWORD_RESET_URL'),
+    emailVerificationUrl: url(env, 'EMAIL_VERIFICATION_URL'),
+    passwordResetTtl: seconds(env, 'PASSWORD_RESET_TTL', 900, { min: 60, max: 24 * 3600 }),
+    emailVerificationTtl: seconds(env, 'EMAIL_VERIFICATION_TTL', 86_400, { min: 60, max: 30 * 24 * 3600 }),
+    queue: outboxDir ? { outboxDir } : { mailerFunction: text(env, 'MAILER_FUNCTION') },
+  };
 }
 
 /** Where a function's keys come from: `verifierKeys` or `signerKeys`, chosen by the function itself. */
@@ -185,7 +221,7 @@ export function loadConfig(env: Env, keys: KeySourceReader): Config {
     ...loadEdgeConfig(env),
     ...tokenSettings(env),
     keys: keys(env),
-    defaultScopes: defaultScopes(env),
+    ...scopeSettings(env),
     accessTokenTtl,
     refreshTokenIdleTtl,
     refreshTokenAbsoluteTtl,
@@ -193,6 +229,7 @@ export function loadConfig(env: Env, keys: KeySourceReader): Config {
     maxSessionsPerUser: whole(env, 'MAX_SESSIONS_PER_USER', 100, { max: 10_000, unit: 'sessions' }),
     usersTable: text(env, 'USERS_TABLE'),
     usernamesTable: text(env, 'USERNAMES_TABLE'),
+    emailsTable: text(env, 'EMAILS_TABLE'),
     sessionsTable: text(env, 'SESSIONS_TABLE'),
     attemptsTable: text(env, 'ATTEMPTS_TABLE'),
     region: text(env, 'AWS_REGION', 'us-east-1'),

@@ -1,12 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAccountService, type AccountMail, type AccountService } from './accounts';
 import { createAuthService, type AuthService } from './auth';
 import { createTokenService, type TokenService } from './tokens';
-import { loadConfig, type Config, type KeySourceReader } from './config';
+import { loadConfig, type Config, type KeySourceReader, type MailConfig } from './config';
 import { createDocumentClient } from './dynamo';
 import type { VerificationKeys } from './keys';
 import { createSessionStore, type SessionStore } from './sessions';
 import type { CommonPasswordCheck, PasswordHasher } from './passwords';
-import { createPasswordGuard, type PasswordGuard } from './throttle';
+import { createPasswordGuard, THROTTLE, type PasswordGuard } from './throttle';
 import { createUserStore, type UserStore } from './users';
 import { createVerifierDeps, productionDeps, type VerifierDeps, type VerifierDepsOptions } from './verifier-deps';
 
@@ -17,6 +18,7 @@ export interface AppDeps extends VerifierDeps<Config> {
   sessions: SessionStore;
   guard: PasswordGuard;
   auth: AuthService;
+  accounts: AccountService;
 }
 
 export interface AppDepsOptions extends VerifierDepsOptions<Config> {
@@ -25,6 +27,8 @@ export interface AppDepsOptions extends VerifierDepsOptions<Config> {
   passwords?: PasswordHasher;
   /** The common-password list, for the functions that set passwords. */
   isCommonPassword?: CommonPasswordCheck;
+  /** The messages, for the functions that send them. */
+  mail?: AccountMail;
 }
 
 /**
@@ -36,15 +40,18 @@ export function createAppDeps(options: AppDepsOptions): AppDeps {
   const { config, now } = verifier;
   const tokens = createTokenService(config, options.keys, now);
   const { doc } = options;
-  const users = createUserStore(doc, { users: config.usersTable, usernames: config.usernamesTable });
+  const users = createUserStore(doc, { users: config.usersTable, usernames: config.usernamesTable, emails: config.emailsTable });
   const sessions = createSessionStore(doc, config.sessionsTable, {
     idleTtl: config.refreshTokenIdleTtl,
     absoluteTtl: config.refreshTokenAbsoluteTtl,
     reuseGrace: config.refreshTokenReuseGrace,
   });
   const guard = createPasswordGuard(doc, config.attemptsTable);
-  const auth = createAuthService({ config, users, sessions, tokens, guard, now, passwords: options.passwords, isCommonPassword: options.isCommonPassword });
-  return { ...verifier, tokens, users, sessions, guard, auth };
+  const resetGuard = createPasswordGuard(doc, config.attemptsTable, THROTTLE, 'reset#');
+  const { passwords, isCommonPassword, mail } = options;
+  const auth = createAuthService({ config, users, sessions, tokens, guard, now, passwords, isCommonPassword, mail });
+  const accounts = createAccountService({ users, sessions, guard, resetGuard, now, passwords, isCommonPassword, mail });
+  return { ...verifier, tokens, users, sessions, guard, auth, accounts };
 }
 
 /**
@@ -61,6 +68,8 @@ export interface KeyLoader {
 /** What a function's handlers do beyond reading and writing users and sessions, and so what it is given. */
 export interface AppDepsFeatures extends Pick<AppDepsOptions, 'passwords' | 'isCommonPassword'> {
   keys: KeyLoader;
+  /** For the functions that send messages: lib/mail-deps.ts `mailFromEnvironment`. */
+  mail?: { load(env?: Record<string, string | undefined>): MailConfig; queue(config: MailConfig): AccountMail };
 }
 
 /**
@@ -68,11 +77,15 @@ export interface AppDepsFeatures extends Pick<AppDepsOptions, 'passwords' | 'isC
  * (a signer's again every KEY_SET_MAX_AGE_MS, for the key set): only what its handler uses (the signing
  * key, the argon2 hasher, the common-password list) is given to it.
  */
-export const appDeps = ({ keys, ...extra }: AppDepsFeatures) => {
+export const appDeps = ({ keys, mail, ...extra }: AppDepsFeatures) => {
   let doc: DynamoDBDocumentClient | undefined;
+  let messages: AccountMail | undefined;
   return productionDeps(
-    () => loadConfig(process.env, keys.source),
-    async (config) => createAppDeps({ config, keys: await keys.load(config), doc: (doc ??= createDocumentClient(config)), ...extra }),
+    () => ({ config: loadConfig(process.env, keys.source), mail: mail?.load(process.env) }),
+    async ({ config, mail: mailConfig }) => {
+      messages ??= mail && mailConfig ? mail.queue(mailConfig) : undefined;
+      return createAppDeps({ config, keys: await keys.load(config), doc: (doc ??= createDocumentClient(config)), mail: messages, ...extra });
+    },
     { maxAgeMs: keys.maxAgeMs },
   );
 };

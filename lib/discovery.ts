@@ -13,7 +13,7 @@ export const GRANT_TYPES = ['password', 'refresh_token'] as const;
  * The authorization server metadata (RFC 8414), served both as OpenID discovery and as
  * oauth-authorization-server. There is no authorization endpoint (no browser flows), so no response types.
  */
-export function discoveryDocument(config: Pick<Config, 'issuer' | 'defaultScopes' | 'signingAlg'>) {
+export function discoveryDocument(config: Pick<Config, 'issuer' | 'scopes' | 'signingAlg'>) {
   return {
     issuer: config.issuer,
     token_endpoint: `${config.issuer}${ENDPOINTS.token}`,
@@ -21,7 +21,7 @@ export function discoveryDocument(config: Pick<Config, 'issuer' | 'defaultScopes
     jwks_uri: `${config.issuer}${ENDPOINTS.jwks}`,
     grant_types_supported: [...GRANT_TYPES],
     response_types_supported: [],
-    scopes_supported: config.defaultScopes,
+    scopes_supported: config.scopes,
     token_endpoint_auth_methods_supported: ['none'],
     revocation_endpoint_auth_methods_supported: ['none'],
     // Not registered by an RFC: the algorithm of the RFC 9068 access tokens this server signs.

@@ -4,16 +4,27 @@ import type { Config } from './config';
 import { temporarilyUnavailable } from './errors';
 
 /**
- * One DynamoDB client per container. Timeouts and retries are bounded so that a request always answers
- * inside the function's 20 s timeout and API Gateway's 29 s: at most 2 attempts of at most 0.5 s connect +
- * 1.5 s response each, plus the SDK's backoff (up to about 1 s for throttling), so about 5 s a call, and no
- * handler makes more than three calls in a row.
+ * The SDK's timeouts, milliseconds. Deployed, bounded so that a request always answers inside the
+ * function's 20 s timeout and API Gateway's 29 s: at most 2 attempts of at most 0.5 s connect + 1.5 s
+ * response each, plus the SDK's backoff (up to about 1 s for throttling), so about 5 s a call, and no
+ * handler makes more than three calls in a row. The embedded DynamoDB of `npm start` and the tests shares
+ * the CPU with everything else on a laptop or a CI runner: a burst may queue there for seconds, which is
+ * no fault to report.
  */
-export function createDocumentClient(config: Pick<Config, 'region' | 'dynamodbEndpoint'>): DynamoDBDocumentClient {
+export const DYNAMODB_TIMEOUTS = {
+  deployed: { connectionTimeout: 500, requestTimeout: 1500 },
+  embedded: { connectionTimeout: 5000, requestTimeout: 15_000 },
+} as const;
+
+/** One DynamoDB client per container, with bounded attempts and timeouts. */
+export function createDocumentClient(
+  config: Pick<Config, 'region' | 'dynamodbEndpoint'>,
+  timeouts: { connectionTimeout: number; requestTimeout: number } = config.dynamodbEndpoint ? DYNAMODB_TIMEOUTS.embedded : DYNAMODB_TIMEOUTS.deployed,
+): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1500 },
+    requestHandler: { ...timeouts },
     ...(config.dynamodbEndpoint
       ? { endpoint: config.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),

@@ -1,6 +1,6 @@
 /**
  * One error type for everything a client can be told. Each code is an RFC 6749 / 6750 error code (plus
- * `username_taken` and `not_found`, which OAuth has no word for; `slow_down` is RFC 8628's). The table holds
+ * `username_taken`, `email_taken` and `not_found`, which OAuth has no word for; `slow_down` is RFC 8628's). The table holds
  * each code's default status.
  */
 const ERROR_STATUS = {
@@ -12,6 +12,7 @@ const ERROR_STATUS = {
   insufficient_scope: 403,
   not_found: 404,
   username_taken: 409,
+  email_taken: 409,
   slow_down: 429,
   server_error: 500,
   temporarily_unavailable: 503,

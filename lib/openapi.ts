@@ -2,6 +2,7 @@ import { version } from '../package.json';
 import { SIGNING_ALGORITHMS } from './config';
 import { discoveryDocument, ENDPOINTS, GRANT_TYPES } from './discovery';
 import { REFRESH_COOKIES, TRANSPORT_HEADER } from './cookies';
+import { EMAIL_MAX_LENGTH } from './email';
 import type { ErrorCode } from './errors';
 import { MAX_BODY_BYTES } from './http';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
@@ -84,6 +85,12 @@ type SchemaName =
   | 'RefreshRequest'
   | 'LogoutRequest'
   | 'PasswordChangeRequest'
+  | 'EmailChangeRequest'
+  | 'EmailVerificationRequest'
+  | 'PasswordForgotRequest'
+  | 'PasswordResetRequest'
+  | 'AccountDeletionRequest'
+  | 'Accepted'
   | 'TokenRequest'
   | 'RevocationRequest'
   | 'Revoked'
@@ -100,16 +107,18 @@ const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${n
 /** What each error code means here. `satisfies` keeps it to exactly the codes of lib/errors.ts. */
 const ERROR_MEANINGS = {
   invalid_request: 'Missing or malformed input; 413 when the body is too large, 415 for a media type the route does not take, 409 when a password change raced another.',
-  invalid_grant: 'Wrong credentials (an unknown user gets the same answer), or a refresh token that is unknown, expired, revoked, reused or issued to another client.',
-  invalid_scope: 'A scope that is malformed, unknown, or wider than the session was granted.',
+  invalid_grant:
+    'Wrong credentials (an unknown user gets the same answer), a disabled account, a refresh token that is unknown, expired, revoked, reused or issued to another client, or the token of a message that is unknown, expired, used or superseded.',
+  invalid_scope: 'A scope that is malformed, unknown (not in SCOPES), neither a default one nor granted to the user, or wider than the session was granted.',
   unsupported_grant_type: `A grant type other than ${GRANT_TYPES.join(' or ')}.`,
   invalid_token: 'The access token is missing, malformed, forged or expired, or its user no longer exists (RFC 6750 §3.1).',
   insufficient_scope: 'The access token lacks the scope the route needs (RFC 6750 §3.1).',
   not_found: 'No such session of the caller, or no such route.',
   username_taken: 'The username is taken (OAuth has no code for this).',
-  slow_down: 'Too many password attempts, or too many requests; retry after Retry-After seconds.',
+  email_taken: 'The address is verified on another account (OAuth has no code for this).',
+  slow_down: 'Too many password attempts or password reset requests, or too many requests; retry after Retry-After seconds.',
   server_error: 'An unexpected fault; the description says nothing about the server.',
-  temporarily_unavailable: 'A storage or function fault; retry after Retry-After seconds. Nothing was lost.',
+  temporarily_unavailable: 'A storage, function or mail queue fault; retry after Retry-After seconds. Nothing was lost.',
 } as const satisfies Record<ErrorCode, string>;
 
 const ERROR_CODES = Object.keys(ERROR_MEANINGS) as ErrorCode[];
@@ -187,19 +196,44 @@ const FAILURES = {
     when: 'The username or password is wrong; an unknown user gets the same answer.',
     headers: HANDLER_HEADERS,
   },
+  disabledAccount: {
+    status: 400,
+    code: 'invalid_grant',
+    when: 'The username and password are right, but the account is disabled (`"This account is disabled."`).',
+    headers: HANDLER_HEADERS,
+  },
+  badOneTimeToken: {
+    status: 400,
+    code: 'invalid_grant',
+    when:
+      'The token is malformed, unknown, expired, already used, or superseded by a newer one of the same purpose (a verification token never resets a password), or its account is disabled or deleted.',
+    headers: HANDLER_HEADERS,
+  },
   badRefreshToken: {
     status: 400,
     code: 'invalid_grant',
     when:
-      'The refresh token is unknown, malformed, expired, revoked, reused after its grace period (which revokes its whole session), issued to another `client_id` (none named means the default client), or of a session its user ended.',
+      'The refresh token is unknown, malformed, expired, revoked, reused after its grace period (which revokes its whole session), issued to another `client_id` (none named means the default client), or of a session its user ended, of a deleted user or of a disabled account.',
     headers: HANDLER_HEADERS,
   },
   wrongCurrentPassword: { status: 400, code: 'invalid_grant', when: 'The current password is wrong.', headers: HANDLER_HEADERS },
-  badScope: { status: 400, code: 'invalid_scope', when: 'The scope is malformed or names a scope this service does not grant.', headers: HANDLER_HEADERS },
+  registerScope: {
+    status: 400,
+    code: 'invalid_scope',
+    when: 'The scope is malformed or names a scope outside DEFAULT_SCOPES (a new user has no grants yet).',
+    headers: HANDLER_HEADERS,
+  },
+  loginScope: {
+    status: 400,
+    code: 'invalid_scope',
+    when:
+      'The scope is malformed or names a scope not in SCOPES (before any attempt is counted), or, once the password is checked, one that is neither in DEFAULT_SCOPES nor granted to this user.',
+    headers: HANDLER_HEADERS,
+  },
   widerScope: {
     status: 400,
     code: 'invalid_scope',
-    when: 'The scope is malformed, unknown, or wider than the session was granted (a refresh may narrow, never widen).',
+    when: 'The scope is malformed, not in SCOPES, or wider than the session was granted (a refresh may narrow, never widen).',
     headers: HANDLER_HEADERS,
   },
   unsupportedGrant: {
@@ -212,6 +246,12 @@ const FAILURES = {
     status: 409,
     code: 'username_taken',
     when: 'The username is taken, regardless of case and width.',
+    headers: HANDLER_HEADERS,
+  },
+  emailTaken: {
+    status: 409,
+    code: 'email_taken',
+    when: 'The address is verified on another account (the first to verify it holds it); the token is not spent, and works while it lives should that account let the address go.',
     headers: HANDLER_HEADERS,
   },
   passwordRace: {
@@ -233,10 +273,23 @@ const FAILURES = {
       'Too many password attempts in the window: for this account from this source address, or from this address across all accounts. The password was not checked.',
     headers: [...HANDLER_HEADERS, 'retryAfter'],
   },
+  resetThrottled: {
+    status: 429,
+    code: 'slow_down',
+    when:
+      'Too many reset requests in the window: for this username or address from this source address, or from this address across all of them. Counted apart from login attempts, which these never use up.',
+    headers: [...HANDLER_HEADERS, 'retryAfter'],
+  },
   unavailable: {
     status: 503,
     code: 'temporarily_unavailable',
     when: 'DynamoDB failed. Nothing was lost: a refresh token is never consumed unless its successor was stored.',
+    headers: [...HANDLER_HEADERS, 'retryAfter'],
+  },
+  unavailableMail: {
+    status: 503,
+    code: 'temporarily_unavailable',
+    when: 'DynamoDB failed, or the message could not be handed to the mailer. Ask again: a new message\'s token supersedes any earlier one.',
     headers: [...HANDLER_HEADERS, 'retryAfter'],
   },
   serverFault: {
@@ -320,7 +373,7 @@ const EDGE_FAILURES = ['stageThrottle', 'serverFault', 'functionFailure', 'funct
 const AUTHORIZER_FAILURES = ['refusedToken', 'expiredSinceAllowed', 'insufficientScope', 'authorizerFailure'] as const satisfies readonly FailureKey[];
 
 interface Success {
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 202 | 204;
   description: string;
   schema?: SchemaName;
   headers: readonly HeaderKey[];
@@ -347,6 +400,8 @@ const TAGS = {
   auth: 'Register, log in, refresh and log out (JSON).',
   oauth: 'The OAuth 2.0 token (RFC 6749) and revocation (RFC 7009) endpoints, for standard clients.',
   account: 'The caller\'s account, behind the authorizer.',
+  recovery:
+    'Verifying an address and resetting a forgotten password, with the token of a message sent to the user (no access token): an app\'s page at EMAIL_VERIFICATION_URL or PASSWORD_RESET_URL takes it from the link\'s `token` parameter and posts it here.',
   metadata: 'Public metadata for clients and verifiers (RFC 8414, RFC 7517).',
   example: 'An example of your own API behind this service\'s authorizer (functions/example-orders.ts): not part of the service.',
 } as const;
@@ -361,6 +416,7 @@ const tokens = (status: 200 | 201, description: string): Success => ({
 });
 
 const noContent = (description: string): Success => ({ status: 204, description, headers: HANDLER_HEADERS });
+const accepted = (description: string): Success => ({ status: 202, description, schema: 'Accepted', headers: HANDLER_HEADERS });
 
 const metadata = (path: string, operationId: string, summary: string): Route => ({
   method: 'get',
@@ -393,10 +449,11 @@ const ROUTES: readonly Route[] = [
     parameters: [TRANSPORT],
     tag: 'auth',
     summary: 'Create an account',
-    description: 'Creates the user and starts its first session: both tokens at sign-up.',
+    description:
+      'Creates the user and starts its first session: both tokens at sign-up. With `email`, the address is stored unverified and sent a verification message (`POST /auth/email/verify` takes its token); the account exists even if the message cannot be queued (`POST /auth/email` sends another). Whether another account holds the address is not said here: only the verification answers it (409 `email_taken`).',
     body: { schema: 'RegisterRequest', media: 'json' },
     success: tokens(201, 'The account exists and its first session started.'),
-    failures: [...JSON_BODY_FAILURES, 'badScope', 'usernameTaken', 'unavailable'],
+    failures: [...JSON_BODY_FAILURES, 'registerScope', 'usernameTaken', 'unavailable'],
   },
   {
     method: 'post',
@@ -406,10 +463,10 @@ const ROUTES: readonly Route[] = [
     tag: 'auth',
     summary: 'Log in',
     description:
-      'Checks the password and starts a session. Each attempt is counted before the password is checked; a right password gives the attempts back.',
+      'Checks the password and starts a session. Each attempt is counted before the password is checked; a right password gives the attempts back. A disabled account cannot log in: a wrong password gets the answer of any wrong password; only the right one learns that the account is disabled.',
     body: { schema: 'LoginRequest', media: 'json' },
     success: tokens(200, 'A new session.'),
-    failures: [...JSON_BODY_FAILURES, 'badCredentials', 'badScope', 'throttled', 'unavailable'],
+    failures: [...JSON_BODY_FAILURES, 'badCredentials', 'disabledAccount', 'loginScope', 'throttled', 'unavailable'],
   },
   {
     method: 'post',
@@ -448,7 +505,7 @@ const ROUTES: readonly Route[] = [
       'The password and refresh_token grants for public clients (no client authentication), as an RFC 6749 form or as a flat JSON object of strings.',
     body: { schema: 'TokenRequest', media: 'oauth' },
     success: tokens(200, 'A new session (password grant), or a new access token and the rotated refresh token (refresh_token grant).'),
-    failures: [...OAUTH_BODY_FAILURES, 'unsupportedGrant', 'badCredentials', 'badRefreshToken', 'widerScope', 'throttled', 'unavailable'],
+    failures: [...OAUTH_BODY_FAILURES, 'unsupportedGrant', 'badCredentials', 'disabledAccount', 'badRefreshToken', 'loginScope', 'widerScope', 'throttled', 'unavailable'],
   },
   {
     method: 'post',
@@ -480,7 +537,7 @@ const ROUTES: readonly Route[] = [
     operationId: 'getProfile',
     tag: 'account',
     summary: 'Who the access token speaks for',
-    description: 'The user and the scope of the access token.',
+    description: 'The user, their address and whether it is verified (theirs alone to see), and the scope of the access token.',
     scope: ROUTE_SCOPES.me,
     success: { status: 200, description: 'The caller.', schema: 'Profile', headers: HANDLER_HEADERS },
     failures: [...AUTHORIZER_FAILURES, 'goneUser', 'unavailable'],
@@ -540,6 +597,68 @@ const ROUTES: readonly Route[] = [
     success: noContent('The password has changed; every other session has ended.'),
     failures: [...AUTHORIZER_FAILURES, ...JSON_BODY_FAILURES, 'goneUser', 'wrongCurrentPassword', 'passwordRace', 'throttled', 'unavailable'],
   },
+  {
+    method: 'post',
+    path: '/auth/email',
+    operationId: 'changeEmail',
+    tag: 'account',
+    summary: 'Give a new address, to be verified',
+    description:
+      'Needs the current password, checked through the same guard as a login: an access token alone cannot point the account\'s resets at another inbox. The address (normalized) becomes the account\'s `email`, unverified, and is sent a verification message; an earlier verification token stops working, so asking again sends a new one. The address verified before, if any, stays the one resets go to until the new one is verified. The address that is `email` already, and verified, changes nothing and sends nothing. Whether another account holds the address is not said here: only the verification answers it (409 `email_taken`).',
+    scope: ROUTE_SCOPES.account,
+    body: { schema: 'EmailChangeRequest', media: 'json' },
+    success: accepted('The verification message is queued, or the address was the verified one already.'),
+    failures: [...AUTHORIZER_FAILURES, ...JSON_BODY_FAILURES, 'goneUser', 'wrongCurrentPassword', 'throttled', 'unavailableMail'],
+  },
+  {
+    method: 'post',
+    path: '/auth/email/verify',
+    operationId: 'verifyEmail',
+    tag: 'recovery',
+    summary: 'Verify an address with the token of its message',
+    description:
+      'The address the token was sent to becomes the account\'s verified address, where password resets go; the one verified before, if any, is free again. An address is verified on one account at most: the first to verify it holds it until that account verifies another address or is deleted. The token works once, for EMAIL_VERIFICATION_TTL seconds, and only while it is the newest of its account.',
+    body: { schema: 'EmailVerificationRequest', media: 'json' },
+    success: noContent('The address is verified.'),
+    failures: [...JSON_BODY_FAILURES, 'badOneTimeToken', 'emailTaken', 'unavailable'],
+  },
+  {
+    method: 'post',
+    path: '/auth/password/forgot',
+    operationId: 'forgotPassword',
+    tag: 'recovery',
+    summary: 'Ask for a password reset message',
+    description:
+      'By `username` or by a verified `email`, exactly one. If the account exists, is not disabled and has a verified address, a message with a reset link goes to that address; its token works once, for PASSWORD_RESET_TTL seconds, and a newer request supersedes it. The status, the body and the work behind them are the same for every account and none, so nothing about an account can be learnt here.',
+    body: { schema: 'PasswordForgotRequest', media: 'json' },
+    success: accepted('The same answer for every account and none.'),
+    failures: [...JSON_BODY_FAILURES, 'resetThrottled', 'unavailableMail'],
+  },
+  {
+    method: 'post',
+    path: '/auth/password/reset',
+    operationId: 'resetPassword',
+    tag: 'recovery',
+    summary: 'Set a new password with the token of a reset message',
+    description:
+      'The new password follows the rules of registration. One conditional write sets it, spends the token and ends every session of the account (the credential version): every refresh token stops working at once, and the user logs in again. A disabled account resets nothing.',
+    body: { schema: 'PasswordResetRequest', media: 'json' },
+    success: noContent('The password has changed; every session of the account has ended.'),
+    failures: [...JSON_BODY_FAILURES, 'badOneTimeToken', 'unavailable'],
+  },
+  {
+    method: 'delete',
+    path: '/me',
+    operationId: 'deleteAccount',
+    tag: 'account',
+    summary: 'Delete the account',
+    description:
+      'Needs the password, checked through the same guard as a login. The user and its pending tokens are gone, its username and verified address are free for anyone at once, and every session ends: refresh tokens stop working at once; access tokens already issued live until they expire.',
+    scope: ROUTE_SCOPES.account,
+    body: { schema: 'AccountDeletionRequest', media: 'json' },
+    success: noContent('The account is gone.'),
+    failures: [...AUTHORIZER_FAILURES, ...JSON_BODY_FAILURES, 'goneUser', 'wrongCurrentPassword', 'throttled', 'unavailable'],
+  },
 ];
 
 // ---- Schemas -------------------------------------------------------------------------------------------
@@ -550,8 +669,22 @@ const DISTINCT_ROUTE_SCOPES = [...new Set(Object.values(ROUTE_SCOPES))];
 const scope: JsonSchema = {
   type: 'string',
   pattern: `^${SCOPE_TOKEN_CLASS}(?: ${SCOPE_TOKEN_CLASS})*$`,
-  description: `Space-separated scopes (RFC 6749 §3.3), each one the service grants (DEFAULT_SCOPES; the routes here need ${DISTINCT_ROUTE_SCOPES.join(' and ')}). Absent: every default scope.`,
+  description: `Space-separated scopes (RFC 6749 §3.3), each one of SCOPES, every scope the service knows (by default DEFAULT_SCOPES; the routes here need ${DISTINCT_ROUTE_SCOPES.join(' and ')}). Absent: DEFAULT_SCOPES, which every user may have. A login (or the password grant) may also ask for a scope granted to that user alone, and gets 400 \`invalid_scope\` for one that is neither; a registration may ask for default scopes only.`,
 };
+
+/** lib/email.ts's rules, which no JSON Schema keyword states: the handlers check them. */
+const email = (description: string): JsonSchema => ({
+  type: 'string',
+  maxLength: EMAIL_MAX_LENGTH,
+  description: `${description} Stored and compared normalized: trimmed, lower case, the domain in its ASCII (punycode) form. A dot-atom local part of ASCII (no quoted strings), a domain of two labels or more with no all-digit top level (no IP literals), at most ${EMAIL_MAX_LENGTH} characters.`,
+});
+
+/** lib/one-time-tokens.ts: 48 bytes in base64url. */
+const oneTimeToken = (what: string): JsonSchema => ({
+  type: 'string',
+  pattern: '^[A-Za-z0-9_-]{64}$',
+  description: `The token of ${what} (the \`token\` parameter of its link, also printed in the message): 64 base64url characters. It works once, until it expires or a newer one of its account replaces it.`,
+});
 
 const clientId: JsonSchema = {
   type: 'string',
@@ -583,7 +716,7 @@ const METADATA_FIELDS: Record<keyof ReturnType<typeof discoveryDocument>, JsonSc
   jwks_uri: uri(`The issuer plus ${ENDPOINTS.jwks}.`),
   grant_types_supported: listOf({ enum: [...GRANT_TYPES] }, 'The grants of the token endpoint.'),
   response_types_supported: { type: 'array', maxItems: 0, description: 'None: there is no authorization endpoint.' },
-  scopes_supported: listOf({ type: 'string', pattern: SCOPE_TOKEN.source }, 'DEFAULT_SCOPES: every scope this service grants.'),
+  scopes_supported: listOf({ type: 'string', pattern: SCOPE_TOKEN.source }, 'SCOPES: every scope this service knows, those every user may have (DEFAULT_SCOPES) and those granted to some users only.'),
   token_endpoint_auth_methods_supported: listOf({ const: 'none' }, 'Public clients only.'),
   revocation_endpoint_auth_methods_supported: listOf({ const: 'none' }, 'Public clients only.'),
   access_token_signing_alg_values_supported: listOf({ enum: [...SIGNING_ALGORITHMS] }, 'SIGNING_ALG: how access tokens are signed.'),
@@ -661,6 +794,7 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
         description: `${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits and . _ - @ + (RFC 8265 UsernameCaseMapped, with the Unicode UTS #39 checks against invisible, stylized and mixed-script names). Unique regardless of case and width; shown as typed.`,
       },
       password: newPassword('The password'),
+      email: email('An address for password resets, sent a verification message; verified only once its token comes back (`POST /auth/email/verify`).'),
       scope,
       client_id: clientId,
     },
@@ -696,6 +830,32 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
     { password: { ...anyPassword, description: 'The current password.' }, new_password: newPassword('The new password') },
     ['password', 'new_password'],
   ),
+  EmailChangeRequest: object(
+    {
+      email: email('The new address, sent a verification message.'),
+      password: { ...anyPassword, description: 'The current password.' },
+    },
+    ['email', 'password'],
+  ),
+  EmailVerificationRequest: object({ token: oneTimeToken('a verification message') }, ['token']),
+  PasswordForgotRequest: {
+    type: 'object',
+    description: 'Exactly one of `username` and `email`.',
+    oneOf: [
+      object({ username: { type: 'string', minLength: 1, description: 'Looked up leniently, as at login (NFKC, lower case).' } }, ['username'], { title: 'By username' }),
+      object({ email: email('The account\'s verified address; an address not yet verified finds no account.') }, ['email'], { title: 'By verified address' }),
+    ],
+  },
+  PasswordResetRequest: object(
+    { token: oneTimeToken('a reset message'), new_password: newPassword('The new password') },
+    ['token', 'new_password'],
+  ),
+  AccountDeletionRequest: object({ password: { ...anyPassword, description: 'The current password.' } }, ['password']),
+  Accepted: exact(
+    { message: { type: 'string', minLength: 1, description: 'A sentence for a person; it says nothing about the account.' } },
+    ['message'],
+    { description: 'The request is taken; any message is on its way (202).' },
+  ),
   TokenRequest: {
     type: 'object',
     description: 'Form fields (application/x-www-form-urlencoded) or a flat JSON object of strings; each parameter at most once.',
@@ -718,9 +878,17 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
     {
       sub: { type: 'string', format: 'uuid', description: 'The stable user id, the `sub` of its access tokens (never the username).' },
       username: { type: 'string', description: 'As typed at registration (width-mapped, NFC).' },
+      email: {
+        type: ['string', 'null'],
+        description: 'The address last given (at registration or by `POST /auth/email`), normalized, verified or not; null when none was given. The user\'s alone to see.',
+      },
+      email_verified: {
+        type: 'boolean',
+        description: 'Whether `email` is verified. While a new address waits for its verification, resets still go to the address verified before, if any.',
+      },
       scope: { type: 'string', description: 'The scope of the access token presented.' },
     },
-    ['sub', 'username', 'scope'],
+    ['sub', 'username', 'email', 'email_verified', 'scope'],
   ),
   Session: exact(
     {
@@ -833,7 +1001,7 @@ function operation(route: Route): OperationObject {
   };
 }
 
-const DESCRIPTION = `A serverless JWT authentication service: register, login, refresh, logout and a custom API Gateway authorizer, speaking OAuth 2.0 (RFC 6749 token endpoint, RFC 7009 revocation, RFC 8414 discovery, JWKS).
+const DESCRIPTION = `A serverless JWT authentication service: register, login, refresh, logout, verified addresses, password resets by message, account deletion and a custom API Gateway authorizer, speaking OAuth 2.0 (RFC 6749 token endpoint, RFC 7009 revocation, RFC 8414 discovery, JWKS).
 
 Bodies are JSON unless a route says otherwise, at most ${MAX_BODY_BYTES} bytes. Every error has the body \`{"code": <status>, "error": "<code>", "error_description": "<text>"}\` (the Error schema). Routes with \`security\` sit behind the custom authorizer and need \`Authorization: Bearer <access token>\` with the scope named; \`POST /auth/logout\` takes such a token for \`{all: true}\` only.
 

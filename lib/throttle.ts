@@ -41,7 +41,11 @@ export interface PasswordGuard {
 /** The source address as a bucket name; a request without one (never through API Gateway) shares one bucket. */
 const addressOf = (address: string | undefined) => address ?? 'unknown';
 
-export function createPasswordGuard(doc: DynamoDBDocumentClient, table: string, limits = THROTTLE): PasswordGuard {
+/**
+ * `namespace` keeps another use's buckets apart in the same table (password reset requests count on their
+ * own, and never use up anyone's login attempts).
+ */
+export function createPasswordGuard(doc: DynamoDBDocumentClient, table: string, limits = THROTTLE, namespace = ''): PasswordGuard {
   /** Takes one attempt from a bucket: a new window if the last one is over, else one more if it is not full. */
   async function take(key: string, max: number, now: number): Promise<boolean> {
     for (let tries = 0; tries < 3; tries += 1) {
@@ -100,8 +104,8 @@ export function createPasswordGuard(doc: DynamoDBDocumentClient, table: string, 
   return {
     async reserve(account, address, now) {
       const reservation: Reservation = {
-        address: `address#${addressOf(address)}`,
-        ...(account === undefined ? {} : { account: `account#${account}#${addressOf(address)}` }),
+        address: `${namespace}address#${addressOf(address)}`,
+        ...(account === undefined ? {} : { account: `${namespace}account#${account}#${addressOf(address)}` }),
       };
       const [byAddress, byAccount] = await Promise.all([
         take(reservation.address, limits.perAddress, now),

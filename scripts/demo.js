@@ -11,10 +11,16 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const DEMO = path.join(ROOT, 'examples', 'demo');
 const CLIENT = path.join(ROOT, 'client', 'dist', 'index.js');
+const PAGE = { file: path.join(DEMO, 'index.html'), type: 'text/html; charset=utf-8' };
 
-/** Every path the server answers: nothing else on disk is reachable. */
+/**
+ * Every path the server answers: nothing else on disk is reachable. The page also answers the links of the
+ * API's messages (serverless.yml's emailVerificationUrl and passwordResetUrl): it reads their token itself.
+ */
 const FILES = {
-  '/': { file: path.join(DEMO, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/': PAGE,
+  '/verify-email': PAGE,
+  '/reset-password': PAGE,
   '/app.js': { file: path.join(DEMO, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: path.join(DEMO, 'style.css'), type: 'text/css; charset=utf-8' },
   '/client.js': { file: CLIENT, type: 'text/javascript; charset=utf-8' },
@@ -66,7 +72,7 @@ async function startDemoServer({ port = 3100, host = '127.0.0.1', apiUrl = 'http
         response.writeHead(500, { ...HEADERS, 'Content-Type': 'text/plain' }).end(`cannot read ${path.relative(ROOT, entry.file)}\n`);
         return;
       }
-      const body = pathname === '/' ? text.replace('__API_URL__', escapeAttribute(api)) : text;
+      const body = entry === PAGE ? text.replace('__API_URL__', escapeAttribute(api)) : text;
       response.writeHead(200, { ...HEADERS, 'Content-Type': entry.type, 'Content-Length': Buffer.byteLength(body) });
       response.end(request.method === 'HEAD' ? undefined : body);
     });

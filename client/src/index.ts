@@ -235,6 +235,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let access: Access | null = null;
   let refreshing: Promise<string> | null = null;
   let ended = false;
+  /** Counts the sessions started or ended here: a refresh that began under another one is ignored. */
+  let generation = 0;
   /** Callers waiting for another tab's token, by its issuance id. */
   const waiting = new Map<string, (shared: Access) => void>();
 
@@ -328,6 +330,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   /** Forgets the session here (and, unless another tab ended it, in storage and the other tabs). */
   async function end(reason: SessionEndReason): Promise<void> {
+    generation += 1;
     access = null;
     const first = !ended;
     ended = true;
@@ -355,6 +358,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // While this tab waited, another tab (or an earlier flight here) may have refreshed: use its token.
     const current = access;
     if (current && current.token !== stale && now() < current.refreshAt) return current.token;
+    const mine = generation;
     // Read inside the lock: another tab may have rotated the refresh token since this one last looked.
     const record = await storedRecord();
     const refreshToken = record.token;
@@ -371,6 +375,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A network error propagates and keeps the refresh token: the next try presents it again, and the
     // server's grace window answers with the successor it already made.
     const response = await post('/auth/refresh', cookie ? clientId : { refresh_token: refreshToken, ...clientId });
+    // A login, register or logout finished meanwhile: its session is the one that counts, whatever this got.
+    if (generation !== mine) {
+      if (access) return access.token;
+      throw notSignedIn();
+    }
     if (!response.ok) {
       const error = await errorOf(response);
       if (error.code === 'invalid_grant') await end('rejected');
@@ -419,6 +428,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const sent = now();
     const response = await post(path, { ...body, ...clientId });
     if (!response.ok) throw await errorOf(response);
+    generation += 1;
     const { scope, expiresAt } = await accept(response, sent);
     return { scope, expiresAt };
   }

@@ -7,9 +7,18 @@ const account = $('account');
 const status = $('status');
 
 const CAUSES = { proactive: 'Proactive refresh', reactive: 'Reactive refresh (after a 401)', other_tab: 'Token from another tab' };
-const ENDINGS = { rejected: 'the server ended the session', logout: 'logged out', other_tab: 'logged out in another tab' };
+const ENDINGS = {
+  rejected: 'the server ended the session',
+  logout: 'logged out',
+  other_tab: 'logged out in another tab',
+  deleted: 'the account was deleted',
+};
 
 let client = null;
+/** The API the client talks to, for the routes it has no method for. */
+let apiBase = '';
+/** Why the next end of the session happens, when the page knows better than the client (a deleted account). */
+let ending = null;
 let generation = 0;
 let expiresAt = null;
 let pollTimer = null;
@@ -32,6 +41,19 @@ function say(text, isError = false) {
 function describe(error) {
   if (error instanceof AuthError) return `${error.code}: ${error.message}${error.retryAfter ? ` (retry in ${error.retryAfter} s)` : ''}`;
   return `Network error (${error.message}): is the API running at this URL, and does it allow this page's origin (CORS_ORIGINS)?`;
+}
+
+/** What the API's error body ({code, error, error_description}) says, or its status when it has none. */
+async function problemOf(response) {
+  const body = await response.json().catch(() => null);
+  const error = typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`;
+  const description = typeof body?.error_description === 'string' ? body.error_description : `The API answered ${response.status}.`;
+  return { error, description, text: `${error}: ${description}` };
+}
+
+/** A JSON POST to a route of the API the client has no method for (no token: these routes need none). */
+function post(route, body) {
+  return fetch(apiBase + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 function log(text) {
@@ -95,6 +117,7 @@ function connect() {
   const refreshSkew = Number($('skew').value) || 0;
   const served = document.querySelector('meta[name="api-url"]').content;
   localStorage.setItem(SETTINGS_KEY, JSON.stringify({ served, baseUrl, mode, refreshSkew }));
+  apiBase = baseUrl.replace(/\/+$/, '');
   const mine = ++generation;
   const current = () => mine === generation;
   client = createAuthClient({
@@ -111,8 +134,10 @@ function connect() {
     },
     onSessionEnd: (reason) => {
       if (!current()) return;
-      log(`Session over: ${ENDINGS[reason]}.`);
-      showSignedOut(`Not signed in (${ENDINGS[reason]}).`);
+      const why = ENDINGS[ending ?? reason];
+      ending = null;
+      log(`Session over: ${why}.`);
+      showSignedOut(`Not signed in (${why}).`);
     },
   });
 
@@ -153,6 +178,62 @@ account.addEventListener('submit', async (event) => {
     say(`${action === 'register' ? 'Registered and signed in' : 'Signed in'} as ${username.value}.`);
     log(`${action === 'register' ? 'Registered' : 'Logged in'}: access token until ${clock(info.expiresAt)}.`);
     await showToken(info.expiresAt);
+  } catch (error) {
+    say(describe(error), true);
+  }
+});
+
+$('forgot').addEventListener('click', async () => {
+  const { username } = account.elements;
+  if (!username.value.trim()) {
+    say('Type the username of the account first, then press Forgot password.', true);
+    username.focus();
+    return;
+  }
+  try {
+    const response = await post('/auth/password/forgot', { username: username.value });
+    // 202 says the same whether or not the account exists: the page can only pass the message on.
+    if (response.status === 202) say((await response.json()).message);
+    else say((await problemOf(response)).text, true);
+  } catch (error) {
+    say(describe(error), true);
+  }
+});
+
+const deleteForm = $('delete-form');
+function showDeleteForm(open) {
+  deleteForm.hidden = !open;
+  $('delete-account').setAttribute('aria-expanded', String(open));
+  if (open) $('delete-password').focus();
+  else $('delete-password').value = '';
+}
+$('delete-account').addEventListener('click', () => showDeleteForm(deleteForm.hidden));
+$('delete-cancel').addEventListener('click', () => {
+  showDeleteForm(false);
+  $('delete-account').focus();
+});
+deleteForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const password = $('delete-password');
+  try {
+    const response = await client.fetch('/me', {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password: password.value }),
+    });
+    if (response.status !== 204) {
+      say((await problemOf(response)).text, true);
+      password.select();
+      return;
+    }
+    showDeleteForm(false);
+    // The server ended every session of the account; logout forgets this one here, and its cookies in cookie
+    // mode (the server's invalid_grant for a session already gone is what logout expects).
+    ending = 'deleted';
+    await client.logout().catch(() => undefined);
+    ending = null;
+    say('Account deleted: its sessions are over and its username is free again.');
+    $('delete-account').focus();
   } catch (error) {
     say(describe(error), true);
   }
@@ -229,6 +310,81 @@ $('logout-all').addEventListener('click', async () => {
 
 $('clear-log').addEventListener('click', () => $('log').replaceChildren());
 
+function linkSays(text, isError = false) {
+  $('link-status').textContent = text;
+  $('link-status').classList.toggle('error', isError);
+}
+
+async function verifyEmail(token) {
+  linkSays('Verifying your email address…');
+  try {
+    const response = await post('/auth/email/verify', { token });
+    if (response.status === 204) linkSays('Email address verified: a forgotten password can now be reset through it.');
+    else linkSays(`This link did not verify your address: ${(await problemOf(response)).description}`, true);
+  } catch (error) {
+    linkSays(describe(error), true);
+  }
+}
+
+function askNewPassword(token) {
+  const form = $('reset');
+  const field = $('new-password');
+  const submit = form.querySelector('button[type="submit"]');
+  form.hidden = false;
+  linkSays('Choose a new password for your account.');
+  field.focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    // One request at a time: a second one would spend nothing but get invalid_grant for the used token.
+    submit.disabled = true;
+    try {
+      const response = await post('/auth/password/reset', { token, new_password: field.value });
+      if (response.status === 204) {
+        field.value = '';
+        form.hidden = true;
+        linkSays('Password changed, and every session of the account ended: log in with your new password.');
+        $('username').focus();
+        return;
+      }
+      const problem = await problemOf(response);
+      // A weak password can be chosen again with the same link; a bad, used or expired link cannot.
+      if (problem.error === 'invalid_request') {
+        linkSays(`Not this password: ${problem.description}`, true);
+        field.select();
+      } else {
+        form.hidden = true;
+        linkSays(`This link did not reset your password: ${problem.description} Ask for a new one with Forgot password.`, true);
+      }
+    } catch (error) {
+      linkSays(describe(error), true);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
+/** The page as the target of a message's link: /verify-email?token=… or /reset-password?token=…. */
+function followLink() {
+  const headings = { '/verify-email': 'Verify your email address', '/reset-password': 'Choose a new password' };
+  const heading = Object.prototype.hasOwnProperty.call(headings, location.pathname) ? headings[location.pathname] : null;
+  if (heading === null) return;
+  const token = new URLSearchParams(location.search).get('token');
+  // Out of the address bar, and so out of the history, bookmarks and screenshots, as soon as it is read.
+  history.replaceState(null, '', location.pathname);
+  $('link-heading').textContent = heading;
+  $('link').hidden = false;
+  if (!token) {
+    linkSays('This link has no token: open the link from the message again, whole.', true);
+    $('link-heading').focus();
+  } else if (location.pathname === '/verify-email') {
+    $('link-heading').focus();
+    void verifyEmail(token);
+  } else {
+    askNewPassword(token);
+  }
+}
+
 restoreSettings();
 setInterval(tick, 1000);
 connect();
+followLink();

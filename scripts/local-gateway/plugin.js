@@ -61,6 +61,7 @@ class LocalGatewayPlugin {
     const publicJwks = await this.checkKeys(serviceDir, signingKeys, alg);
     env.SIGNING_KEYS = signingKeys; // read only where PUBLIC_JWKS is empty: HS256 has no public half
     this.baseUrl = `http://localhost:${port}`;
+    const outboxDir = path.join(dataDir, 'outbox');
     // What CloudFormation and the deploying shell give a deployed function, given here: table names, the
     // issuer (the local URL), the keys.
     for (const fn of Object.values(service.functions)) {
@@ -69,6 +70,11 @@ class LocalGatewayPlugin {
         if (name === 'ISSUER' && typeof value !== 'string') fn.environment[name] = this.baseUrl;
         if (name === 'PUBLIC_JWKS') fn.environment[name] = publicJwks;
         if (name === 'SIGNING_KEYS_SECRET') delete fn.environment[name];
+        // Messages go to the outbox folder, not to the mailer function (nothing locally reaches the internet).
+        if (name === 'MAILER_FUNCTION') {
+          delete fn.environment[name];
+          fn.environment.OUTBOX_DIR = outboxDir;
+        }
       }
     }
     this.checkConfig(serviceDir, { ...env, ...service.functions.register.environment });
@@ -91,7 +97,7 @@ class LocalGatewayPlugin {
     this.dynalite = dynalite;
     env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${dynalite.address().port}`;
     await createTables(env.DYNAMODB_ENDPOINT, resources, tables);
-    this.log.notice?.(`DynamoDB data in ${path.relative(serviceDir, dataDir) || '.'}`);
+    this.log.notice?.(`DynamoDB data in ${path.relative(serviceDir, dataDir) || '.'}; messages to users in ${path.relative(serviceDir, outboxDir)}`);
   }
 
   /** A bad key set stops `npm start` with a message naming it, before anything listens; else its public half. */
@@ -107,9 +113,10 @@ class LocalGatewayPlugin {
 
   /** A bad setting stops `npm start` with a message naming the variable, before anything listens. */
   checkConfig(serviceDir, env) {
-    const { loadConfig, signerKeys } = loadTs(path.join(serviceDir, 'lib/config.ts'));
+    const { loadConfig, loadMailConfig, signerKeys } = loadTs(path.join(serviceDir, 'lib/config.ts'));
     try {
       loadConfig({ ...env, DYNAMODB_ENDPOINT: '' }, signerKeys);
+      loadMailConfig(env);
     } catch (error) {
       this.fail(error.message);
     }

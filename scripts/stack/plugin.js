@@ -49,6 +49,7 @@ class StackPlugin {
     };
     if (!this.deploying()) return;
     await this.checkKeys();
+    this.checkMail();
     // serverless-esbuild installs the externals with `npm ci`, then `npm prune`: both read these settings
     // from the environment (a flag would reach only the first, and the prune would bring this machine's back).
     for (const [name, value] of Object.entries(NATIVE_BUILD[this.service.provider.architecture || 'x86_64'])) process.env[`npm_config_${name}`] = value;
@@ -74,6 +75,30 @@ class StackPlugin {
         }
       }
       if ('SIGNING_KEYS_SECRET' in env && !env.SIGNING_KEYS_SECRET) this.fail('SIGNING_KEYS_SECRET must name the Secrets Manager secret that holds the key set.');
+    }
+  }
+
+  /** Messages to users: links to the app's own https pages, and a way to send (README, "Messages to users"). */
+  checkMail() {
+    for (const fn of Object.values(this.service.functions || {})) {
+      const env = fn.environment || {};
+      for (const name of ['PASSWORD_RESET_URL', 'EMAIL_VERIFICATION_URL']) {
+        if (!(name in env)) continue;
+        let url;
+        try {
+          url = new URL(env[name]);
+        } catch {
+          url = undefined;
+        }
+        if (!url || url.protocol !== 'https:' || url.hostname === 'localhost') {
+          this.fail(`${name} must be set to deploy: the https page of your app that takes the token of a message (got "${env[name]}").`);
+        }
+      }
+      if ('MAIL_DELIVERY' in env) {
+        if (!['ses', 'lambda'].includes(env.MAIL_DELIVERY)) this.fail(`MAIL_DELIVERY must be "ses" or "lambda", got "${env.MAIL_DELIVERY}".`);
+        if (env.MAIL_DELIVERY === 'ses' && !env.MAIL_FROM) this.fail('MAIL_FROM must be set to deploy with MAIL_DELIVERY=ses: an address of an identity verified in Amazon SES.');
+        if (env.MAIL_DELIVERY === 'lambda' && !env.MAIL_SENDER_FUNCTION_ARN) this.fail('MAIL_SENDER_FUNCTION_ARN must be set to deploy with MAIL_DELIVERY=lambda.');
+      }
     }
   }
 

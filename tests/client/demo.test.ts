@@ -40,12 +40,30 @@ describe('demo server', () => {
     expect(await client.text()).toMatch(/export\s*\{[^}]*createAuthClient/);
   });
 
-  test('answers nothing else: no other file, no other method', async () => {
-    const outside = await fetch(new URL('/../package.json', demo.url));
-    const post = await fetch(demo.url, { method: 'POST' });
+  test('serves the same page at the paths of the API\'s message links, with its policy, and reflects nothing of the query', async () => {
+    const home = await (await fetch(demo.url)).text();
+    const links = ['/verify-email?token=abc%3Cscript%3E', '/reset-password?token=%22%3E%3Cb%3E'];
+    const responses = await Promise.all(links.map((link) => fetch(new URL(link, demo.url))));
 
-    expect(outside.status).toBe(404);
-    expect(post.status).toBe(405);
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'; script-src 'self'");
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer'); // the token in the URL goes nowhere
+      expect(await response.text()).toBe(home);
+    }
+    // Absolute, so that the page loads its script and style from any of its paths.
+    expect(home).toContain('<script type="module" src="/app.js">');
+    expect(home).toContain('<link rel="stylesheet" href="/style.css">');
+  });
+
+  test('answers nothing else: no other file, no other method', async () => {
+    const others = ['/../package.json', '/verify-email/', '/reset-password/x', '/reset-password.html', '/index.html', '/scripts/demo.js'];
+    const outside = await Promise.all(others.map((other) => fetch(new URL(other, demo.url))));
+    const posts = await Promise.all(['/', '/verify-email', '/reset-password'].map((route) => fetch(new URL(route, demo.url), { method: 'POST' })));
+
+    expect(outside.map((response) => response.status)).toEqual(others.map(() => 404));
+    expect(posts.map((response) => response.status)).toEqual([405, 405, 405]);
   });
 
   test('refuses an API URL that is not http(s)', async () => {

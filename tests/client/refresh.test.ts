@@ -246,6 +246,26 @@ describe('lost responses and server faults', () => {
   });
 });
 
+describe('a login during a refresh', () => {
+  test('wins: the refresh that began under the old session is ignored, success or not', async () => {
+    const h = await signedIn(harness(ctx));
+    h.clock.advance(ACCESS_TTL);
+    const release = h.api.holdNext('/auth/refresh');
+    const refreshing = h.client.accessToken(); // the old session's refresh, held on its way
+    while (h.api.requests.length === 0 || h.api.requests.at(-1)?.path !== '/auth/refresh') await settle();
+
+    await h.client.login(h.user); // a new session while the refresh is out
+    const loggedIn = storedRefreshToken(h);
+    const fresh = await h.client.accessToken();
+    release();
+    const fromRefresh = await refreshing;
+
+    expect(fromRefresh).toBe(fresh); // the login's token, not the refresh's
+    expect(storedRefreshToken(h)).toBe(loggedIn);
+    expect(h.ended).toEqual([]);
+  });
+});
+
 describe('session over', () => {
   test('invalid_grant on refresh clears the tokens and fires onSessionEnd once, for any number of callers', async () => {
     const h = await signedIn(harness(ctx));

@@ -37,7 +37,7 @@ test('sign up, read /me, sign in elsewhere, refresh, log out', async () => {
   expectTokenResponse(signUp, 201);
   expect(decodeJwtPart(signUp.json.access_token, 0)).toMatchObject({ typ: 'at+jwt', alg: 'ES256' });
   expect(me.status).toBe(200);
-  expect(me.json).toEqual({ sub: decodeJwtPart(signUp.json.access_token, 1).sub, username, scope: 'profile sessions' });
+  expect(me.json).toEqual({ sub: decodeJwtPart(signUp.json.access_token, 1).sub, username, email: null, email_verified: false, scope: 'profile sessions' });
   expect(me.json.sub).not.toBe(username);
   expectTokenResponse(signIn, 200);
   expectTokenResponse(refreshed, 200);

@@ -2,7 +2,8 @@
  * The demo page (examples/demo, `npm run demo`) in a real headless Chromium, served from another origin
  * than the API (the shared server with 2 s access tokens, whose CORS_ORIGINS name the demo's port): CORS
  * end to end with preflights and credentials, the gateway's own 401 read by the page, cookie mode's
- * HttpOnly cookie, and two tabs sharing one refresh. Screenshots go to test-artifacts/.
+ * HttpOnly cookie, two tabs sharing one refresh, and an account's recovery through the links of the messages
+ * the server writes to its outbox. Screenshots go to test-artifacts/.
  *
  * Debian's `chromium` (CHROMIUM_PATH to use another build); `.ci/run` installs it. Without it this file
  * fails in CI and is skipped, with a warning, elsewhere.
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../support/offline';
+import { createOutbox } from '../support/outbox';
 import { demoPort, sharedServer, type SharedServer } from '../support/shared-servers';
 import { PASSWORD, uniqueName } from './support';
 
@@ -88,13 +90,29 @@ inBrowser('the demo page in Chromium, on another origin than the API', () => {
     }
     return page;
   }
-  async function register(page: Page): Promise<string> {
+  async function register(page: Page, email?: string): Promise<string> {
     const username = uniqueName('browser');
     await page.locator('#username').fill(username);
     await page.locator('#password').fill(PASSWORD);
+    if (email) await page.locator('#email').fill(email);
     await page.getByRole('button', { name: 'Register' }).click();
     await page.locator('#status').filter({ hasText: 'Registered and signed in' }).waitFor();
     return username;
+  }
+  /**
+   * The text of #id once it says `settled` or shows an error, so that a failure fails with the page's own
+   * words rather than a timeout. With an action: what it says after that action, not before.
+   */
+  async function outcome(page: Page, id: string, settled: string | RegExp, action?: () => Promise<void>): Promise<string> {
+    if (action) {
+      await page.locator(`#${id}`).evaluate((element) => {
+        element.textContent = '';
+        element.classList.remove('error');
+      });
+      await action();
+    }
+    await page.locator(`#${id}`).filter({ hasText: settled }).or(page.locator(`#${id}.error`)).waitFor();
+    return text(page, id);
   }
   /** Clicks GET /me and waits for its answer on the page. */
   async function callMe(page: Page, username: string): Promise<void> {
@@ -163,6 +181,67 @@ inBrowser('the demo page in Chromium, on another origin than the API', () => {
     expect(traffic.refusedMe).toBeGreaterThanOrEqual(1);
     expect(traffic.refreshes).toHaveLength(1);
     expect(`${await text(first, 'log')}\n${await text(second, 'log')}`).toContain('Token from another tab');
+    await context.close();
+  }, 60_000);
+
+  test('recovery through the page: verify the address from the message\'s link, forget the password, reset it from the link, log in with it, delete the account', async () => {
+    const outbox = createOutbox(path.join(server.dataDir, 'outbox'));
+    // The messages link to the demo of the server's configuration (localhost:3100 by default): this one runs elsewhere.
+    const linkTo = (route: string, token: string) => `http://localhost:${demoPort()}${route}?token=${encodeURIComponent(token)}`;
+    const newPassword = 'a brand new passphrase';
+    const email = `${uniqueName('browser')}@example.com`;
+    const context = await browser.newContext();
+    const page = await openDemo(context);
+    const username = await register(page, email);
+    const verification = await outbox.latest(email, 'verify_email');
+
+    await page.goto(linkTo('/verify-email', verification.token));
+    const verified = await outcome(page, 'link-status', 'Email address verified');
+    const verifiedUrl = page.url();
+    const verifiedHtml = await page.content();
+
+    // Signed out, as someone who forgot their password is. (Still signed in, the client's refresh at page load,
+    // which first waits up to a second for another tab's token, can fail after the new login and end it too.)
+    const loggedOut = await outcome(page, 'status', 'Logged out', () => page.getByRole('button', { name: 'Log out', exact: true }).click());
+    await page.locator('#username').fill(username);
+    const forgot = await outcome(page, 'status', /\S/, () => page.getByRole('button', { name: 'Forgot password' }).click());
+    const reset = await outbox.latest(email, 'reset_password');
+    await page.goto(linkTo('/reset-password', reset.token));
+    await page.locator('#new-password').fill(newPassword);
+    const changed = await outcome(page, 'link-status', 'log in with your new password', () =>
+      page.getByRole('button', { name: 'Set the new password' }).click(),
+    );
+    const resetUrl = page.url();
+
+    await page.locator('#username').fill(username);
+    await page.locator('#password').fill(newPassword);
+    const loggedIn = await outcome(page, 'status', 'Signed in as', () => page.getByRole('button', { name: 'Log in' }).click());
+    await callMe(page, username);
+    const me = await text(page, 'me-result');
+
+    await page.getByRole('button', { name: 'Delete account' }).click();
+    await page.locator('#delete-password').fill(newPassword);
+    const deleted = await outcome(page, 'status', 'Account deleted', () => page.getByRole('button', { name: 'Delete it for good' }).click());
+
+    expect(new URL(verification.link).pathname).toBe('/verify-email'); // the paths the demo serves
+    expect(new URL(reset.link).pathname).toBe('/reset-password');
+    expect(verified).toContain('Email address verified');
+    // Read, then gone from the address bar and the page.
+    expect(verifiedUrl).toBe(`http://localhost:${demoPort()}/verify-email`);
+    expect(verifiedHtml).not.toContain(verification.token);
+    expect(loggedOut).toBe('Logged out.');
+    // The server's one answer to every reset request, passed on as it is.
+    const answer = await server.request('POST', '/auth/password/forgot', { json: { username: uniqueName('nobody') } });
+    expect(forgot).toBe(answer.json.message);
+    expect(changed).toContain('Password changed');
+    expect(resetUrl).toBe(`http://localhost:${demoPort()}/reset-password`);
+    expect(loggedIn).toBe(`Signed in as ${username}.`);
+    expect(me).toContain('"email_verified": true');
+    expect(deleted).toContain('Account deleted');
+    expect(await text(page, 'who')).toBe('Not signed in (the account was deleted).');
+    expect(await page.evaluate<string | null>(`localStorage.getItem(${JSON.stringify(`jwt-auth-demo:header:${apiUrl}`)})`)).toBeNull();
+    expect((await server.request('POST', '/auth/login', { json: { username, password: newPassword } })).status).toBe(400);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-recovery.png'), fullPage: true });
     await context.close();
   }, 60_000);
 });

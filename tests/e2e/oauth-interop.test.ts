@@ -241,7 +241,7 @@ describe('oauth4webapi as the client', () => {
     const response = await getMe(tokens.access_token);
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ sub: decodeJwtPart(tokens.access_token, 1).sub, username, scope: 'profile sessions' });
+    expect(await response.json()).toEqual({ sub: decodeJwtPart(tokens.access_token, 1).sub, username, email: null, email_verified: false, scope: 'profile sessions' });
   });
 });
 

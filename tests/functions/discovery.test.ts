@@ -34,7 +34,7 @@ function getRoutes(): Map<string, string[]> {
 describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
   let setup: TestSetup;
   beforeAll(async () => {
-    setup = await testSetup('ES256', { DEFAULT_SCOPES: 'profile sessions orders:read' });
+    setup = await testSetup('ES256', { DEFAULT_SCOPES: 'profile sessions', SCOPES: 'profile sessions orders:read' });
   });
 
   it('answers 200 with the RFC 8414 metadata of this configuration', async () => {

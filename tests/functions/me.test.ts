@@ -16,7 +16,7 @@ describe('GET /me', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store' });
-    expect(bodyOf(response)).toEqual({ sub: context.sub, username: typed.normalize('NFKC'), scope: 'profile sessions' });
+    expect(bodyOf(response)).toEqual({ sub: context.sub, username: typed.normalize('NFKC'), email: null, email_verified: false, scope: 'profile sessions' });
     expect(bodyOf(response).username).toMatch(/^Marie-/);
   });
 

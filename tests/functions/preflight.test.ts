@@ -13,7 +13,8 @@ type RegisterModule = typeof import('../../functions/register');
 const APP = 'https://app.example.com';
 const ADMIN = 'http://localhost:5173';
 const ENV_NAMES = [
-  'ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'USERNAMES_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE', 'CORS_ORIGINS', 'DYNAMODB_ENDPOINT', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME',
+  'ISSUER', 'SIGNING_KEYS', 'USERS_TABLE', 'USERNAMES_TABLE', 'EMAILS_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE', 'CORS_ORIGINS', 'DYNAMODB_ENDPOINT', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME',
+  'PASSWORD_RESET_URL', 'EMAIL_VERIFICATION_URL', 'MAILER_FUNCTION',
 ];
 
 let dynamo: LocalDynamo;
@@ -40,11 +41,15 @@ function deployWith(overrides: Record<string, string | undefined>): void {
     SIGNING_KEYS: signingKeys,
     USERS_TABLE: dynamo.tables.UsersTable,
     USERNAMES_TABLE: dynamo.tables.UsernamesTable,
+    EMAILS_TABLE: dynamo.tables.EmailsTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_LAMBDA_FUNCTION_NAME: undefined,
+    PASSWORD_RESET_URL: 'https://app.example.test/reset-password',
+    EMAIL_VERIFICATION_URL: 'https://app.example.test/verify-email',
+    MAILER_FUNCTION: 'jwt-auth-test-mailer', // named, never called: these registrations give no address
     ...overrides,
   };
   for (const [name, value] of Object.entries(env)) {

@@ -129,7 +129,7 @@ describe('account', () => {
 
     const profile = await ctx.app.auth.profile(claimsOf(issued.accessToken).sub);
 
-    expect(profile).toEqual({ sub: claimsOf(issued.accessToken).sub, username: typed });
+    expect(profile).toEqual({ sub: claimsOf(issued.accessToken).sub, username: typed, email: null, email_verified: false });
   });
 
   it('ends every session of one user on logoutAll, and nobody else’s', async () => {

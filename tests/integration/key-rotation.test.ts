@@ -40,6 +40,7 @@ async function deployWith(keys: JWK[]): Promise<void> {
     SIGNING_KEYS: JSON.stringify({ keys }),
     USERS_TABLE: dynamo.tables.UsersTable,
     USERNAMES_TABLE: dynamo.tables.UsernamesTable,
+    EMAILS_TABLE: dynamo.tables.EmailsTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
   }, signerKeys);

@@ -11,7 +11,7 @@ const NOW = 1_900_000_000;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
-  users = createUserStore(dynamo.doc, { users: dynamo.tables.UsersTable, usernames: dynamo.tables.UsernamesTable });
+  users = createUserStore(dynamo.doc, { users: dynamo.tables.UsersTable, usernames: dynamo.tables.UsernamesTable, emails: dynamo.tables.EmailsTable });
   hash = await hashPassword('correct horse battery');
 });
 afterEach(() => clearFaults(dynamo.doc));

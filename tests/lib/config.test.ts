@@ -7,6 +7,7 @@ const REQUIRED = {
   SIGNING_KEYS: '{"keys":[{"kty":"EC"}]}',
   USERS_TABLE: 'users',
   USERNAMES_TABLE: 'usernames',
+  EMAILS_TABLE: 'emails',
   SESSIONS_TABLE: 'sessions',
   ATTEMPTS_TABLE: 'attempts',
 };
@@ -141,7 +142,7 @@ describe('loadConfig rejects bad values with a ConfigError naming the variable',
     },
   );
 
-  it.each(['ISSUER', 'USERS_TABLE', 'USERNAMES_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE'])('%s missing', async (variable) => {
+  it.each(['ISSUER', 'USERS_TABLE', 'USERNAMES_TABLE', 'EMAILS_TABLE', 'SESSIONS_TABLE', 'ATTEMPTS_TABLE'])('%s missing', async (variable) => {
     const env: Record<string, string | undefined> = { ...REQUIRED, [variable]: undefined };
 
     await expectConfigError(env, variable);

@@ -24,11 +24,11 @@ function routes(): Map<string, string> {
   return table;
 }
 
-const CONFIG = { issuer: 'https://auth.example.test/dev', defaultScopes: ['profile', 'sessions'], signingAlg: 'ES256' } as const;
+const CONFIG = { issuer: 'https://auth.example.test/dev', scopes: ['profile', 'sessions'], signingAlg: 'ES256' } as const;
 
 describe('discoveryDocument (RFC 8414)', () => {
   it('names the issuer and puts every endpoint at the issuer plus its path', () => {
-    const config = { ...CONFIG, defaultScopes: [...CONFIG.defaultScopes] };
+    const config = { ...CONFIG, scopes: [...CONFIG.scopes] };
 
     const document = discoveryDocument(config);
 
@@ -39,7 +39,7 @@ describe('discoveryDocument (RFC 8414)', () => {
   });
 
   it('offers the password and refresh_token grants only, for public clients (auth method none)', () => {
-    const config = { ...CONFIG, defaultScopes: [...CONFIG.defaultScopes] };
+    const config = { ...CONFIG, scopes: [...CONFIG.scopes] };
 
     const document = discoveryDocument(config);
 
@@ -49,8 +49,8 @@ describe('discoveryDocument (RFC 8414)', () => {
     expect(document.response_types_supported).toEqual([]);
   });
 
-  it('lists exactly the configured DEFAULT_SCOPES and the signing algorithm', () => {
-    const config = { issuer: TEST_ISSUER, defaultScopes: ['profile', 'sessions', 'orders:read'], signingAlg: 'EdDSA' as const };
+  it('lists exactly the configured SCOPES (every scope, granted to all or to some) and the signing algorithm', () => {
+    const config = { issuer: TEST_ISSUER, scopes: ['profile', 'sessions', 'orders:read'], signingAlg: 'EdDSA' as const };
 
     const document = discoveryDocument(config);
 
@@ -59,7 +59,7 @@ describe('discoveryDocument (RFC 8414)', () => {
   });
 
   it('never hands out a grant list a caller could change for the next document', () => {
-    const config = { ...CONFIG, defaultScopes: [...CONFIG.defaultScopes] };
+    const config = { ...CONFIG, scopes: [...CONFIG.scopes] };
     const first = discoveryDocument(config);
 
     first.grant_types_supported.push('client_credentials' as never);

@@ -8,7 +8,8 @@ import { parse } from 'yaml';
 import type { HttpEvent, HttpResponse } from '../../lib/http';
 import { gatewayResponseResources, renderGatewayResponse } from '../../scripts/local-gateway/gateway-responses';
 import { openApiDocument, type HttpMethod, type JsonSchema, type OpenApiDocument, type OperationObject } from '../../lib/openapi';
-import { authorizerFor, proxyEvent, strangerRefreshToken, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
+import { THROTTLE } from '../../lib/throttle';
+import { authorizerFor, bodyOf, claimsOf, proxyEvent, strangerRefreshToken, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
 import { ROOT } from '../support/root';
 
 // ---- What the document is checked against ----------------------------------------------------------------
@@ -175,6 +176,12 @@ function nonConformities(method: HttpMethod, path: string, response: HttpRespons
     problems.push(`a body where the document gives none: ${response.body.slice(0, 80)}`);
   }
   return problems;
+}
+
+/** What is wrong with a JSON request body by the schema the operation documents for it. */
+function requestProblems(method: HttpMethod, path: string, body: unknown): string[] {
+  const validate = COMPILER.at(['paths', path, method, 'requestBody', 'content', 'application/json', 'schema']);
+  return validate(body) ? [] : describeErrors(validate.errors);
 }
 
 // ---- The document itself ------------------------------------------------------------------------------------
@@ -497,6 +504,9 @@ describe('real answers conform to the document', () => {
     ['THROTTLED', 'get', '/.well-known/jwks.json', {}],
     ['INTEGRATION_FAILURE', 'post', '/oauth/token', {}],
     ['INTEGRATION_TIMEOUT', 'delete', '/sessions/{id}', {}],
+    ['ACCESS_DENIED', 'delete', '/me', expired],
+    ['UNAUTHORIZED', 'post', '/auth/email', {}],
+    ['THROTTLED', 'post', '/auth/password/forgot', {}],
   ] as const)('API Gateway’s %s answer conforms to %s %s', (type, method, path, context) => {
     const rendered = renderGatewayResponse(gatewayResponseResources({ realm: 'jwt-auth' }), type, { ...context });
 
@@ -507,9 +517,135 @@ describe('real answers conform to the document', () => {
   it('finds a real answer the document does not describe (the check can fail)', async () => {
     const { accessToken } = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
     const profile = await me(get('/me', accessToken));
-    const grown = { ...profile, body: JSON.stringify({ ...JSON.parse(profile.body), email: 'a@example.test' }) };
+    const grown = { ...profile, body: JSON.stringify({ ...JSON.parse(profile.body), verifiedEmail: 'a@example.test' }) };
 
     expect(nonConformities('get', '/me', grown)).toEqual([expect.stringContaining('additionalProperty')]);
     expect(nonConformities('get', '/me', { ...profile, statusCode: 418 })).toEqual(['GET /me does not document status 418']);
+  });
+});
+
+describe('real answers of the account routes conform to the document, and so do the requests that got them', () => {
+  const { register, login, me, forgotPassword, resetPassword, changeEmail, verifyEmail, deleteMe } = ctx.handlers;
+  const address = () => `${uniqueUsername('mail')}@example.test`;
+  const asUser = (accessToken: string, body: unknown, extra: Parameters<typeof proxyEvent>[0] = {}) =>
+    proxyEvent({ body, authorizer: authorizerFor(accessToken), sourceIp: uniqueSourceIp(), ...extra });
+
+  it('POST /auth/register with an address, and GET /me before and after it is verified (a string or null, and a boolean)', async () => {
+    const email = address();
+    const withAddress = { username: uniqueUsername(), password: PASSWORD, email };
+    const created = await register(jsonPost(withAddress));
+    const { accessToken: noAddress } = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const accessToken = bodyOf(created).access_token as string;
+
+    const pending = await me(get('/me', accessToken));
+    await verifyEmail(jsonPost({ token: (await ctx.app.outbox.latest(email, 'verify_email')).token }));
+    const verified = await me(get('/me', accessToken));
+    const none = await me(get('/me', noAddress));
+
+    expect(requestProblems('post', '/auth/register', withAddress)).toEqual([]);
+    expect(nonConformities('post', '/auth/register', created)).toEqual([]);
+    expect([pending, verified, none].map((answer) => [bodyOf(answer).email, bodyOf(answer).email_verified])).toEqual([[email, false], [email, true], [null, false]]);
+    expect([pending, verified, none].flatMap((answer) => nonConformities('get', '/me', answer))).toEqual([]);
+  });
+
+  it('POST /auth/email: 202 with the password, 400 invalid_grant with a wrong one; POST /auth/email/verify: 204, then 400 for the spent token', async () => {
+    const { accessToken } = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const email = address();
+    const request = { email, password: PASSWORD };
+
+    const accepted = await changeEmail(asUser(accessToken, request));
+    const wrong = await changeEmail(asUser(accessToken, { email, password: 'not the password at all' }));
+    const verification = { token: (await ctx.app.outbox.latest(email, 'verify_email')).token };
+    const verified = await verifyEmail(jsonPost(verification));
+    const spent = await verifyEmail(jsonPost(verification));
+
+    expect([accepted, wrong, verified, spent].map((answer) => answer.statusCode)).toEqual([202, 400, 204, 400]);
+    expect([bodyOf(wrong).error, bodyOf(spent).error]).toEqual(['invalid_grant', 'invalid_grant']);
+    expect([...requestProblems('post', '/auth/email', request), ...requestProblems('post', '/auth/email/verify', verification)]).toEqual([]);
+    expect([...nonConformities('post', '/auth/email', accepted), ...nonConformities('post', '/auth/email', wrong)]).toEqual([]);
+    expect([...nonConformities('post', '/auth/email/verify', verified), ...nonConformities('post', '/auth/email/verify', spent)]).toEqual([]);
+  });
+
+  it('POST /auth/email/verify: 409 email_taken for an address another account verified first', async () => {
+    const email = address();
+    await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD, email });
+    await verifyEmail(jsonPost({ token: (await ctx.app.outbox.latest(email, 'verify_email')).token }));
+    await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD, email });
+
+    const taken = await verifyEmail(jsonPost({ token: (await ctx.app.outbox.latest(email, 'verify_email')).token }));
+
+    expect([taken.statusCode, bodyOf(taken).error]).toEqual([409, 'email_taken']);
+    expect(nonConformities('post', '/auth/email/verify', taken)).toEqual([]);
+  });
+
+  it('POST /auth/password/forgot: 202 by username and by address, for an account and for none; 400 for both fields, which the schema refuses too', async () => {
+    const username = uniqueUsername();
+    const email = address();
+    await ctx.app.auth.register({ username, password: PASSWORD, email });
+    await verifyEmail(jsonPost({ token: (await ctx.app.outbox.latest(email, 'verify_email')).token }));
+    const requests = [{ username }, { email }, { username: uniqueUsername() }, { email: address() }];
+
+    const answers = await Promise.all(requests.map((request) => forgotPassword(jsonPost(request))));
+    const both = await forgotPassword(jsonPost({ username, email }));
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([202, 202, 202, 202]);
+    expect(new Set(answers.map((answer) => answer.body)).size).toBe(1);
+    expect((await ctx.app.outbox.latest(email, 'reset_password')).token).toMatch(/^[\w-]{64}$/);
+    expect(requests.flatMap((request) => requestProblems('post', '/auth/password/forgot', request))).toEqual([]);
+    expect(answers.flatMap((answer) => nonConformities('post', '/auth/password/forgot', answer))).toEqual([]);
+    expect([both.statusCode, bodyOf(both).error]).toEqual([400, 'invalid_request']);
+    expect(requestProblems('post', '/auth/password/forgot', { username, email })).not.toEqual([]);
+    expect(nonConformities('post', '/auth/password/forgot', both)).toEqual([]);
+  });
+
+  it('POST /auth/password/forgot: 429 slow_down with Retry-After past the requests one address may make for one name', async () => {
+    const sourceIp = uniqueSourceIp();
+    const username = uniqueUsername();
+
+    const answers = await Promise.all(Array.from({ length: THROTTLE.perAccountAddress + 1 }, () => forgotPassword(jsonPost({ username }, sourceIp))));
+
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([...Array<number>(THROTTLE.perAccountAddress).fill(202), 429]);
+    expect(answers.flatMap((answer) => nonConformities('post', '/auth/password/forgot', answer))).toEqual([]);
+  });
+
+  it('POST /auth/password/reset: 204 with the token of the message, then 400 invalid_grant for it spent', async () => {
+    const username = uniqueUsername();
+    const email = address();
+    await ctx.app.auth.register({ username, password: PASSWORD, email });
+    await verifyEmail(jsonPost({ token: (await ctx.app.outbox.latest(email, 'verify_email')).token }));
+    await forgotPassword(jsonPost({ username }));
+    const request = { token: (await ctx.app.outbox.latest(email, 'reset_password')).token, new_password: 'a brand new passphrase' };
+
+    const reset = await resetPassword(jsonPost(request));
+    const spent = await resetPassword(jsonPost(request));
+
+    expect([reset.statusCode, spent.statusCode, bodyOf(spent).error]).toEqual([204, 400, 'invalid_grant']);
+    expect(requestProblems('post', '/auth/password/reset', request)).toEqual([]);
+    expect([...nonConformities('post', '/auth/password/reset', reset), ...nonConformities('post', '/auth/password/reset', spent)]).toEqual([]);
+  });
+
+  it('DELETE /me: 400 invalid_grant for a wrong password, 204 with the right one, then 401 for the gone user', async () => {
+    const { accessToken } = await ctx.app.auth.register({ username: uniqueUsername(), password: PASSWORD });
+    const request = { password: PASSWORD };
+    const deletion = (body: unknown) => deleteMe(asUser(accessToken, body, { httpMethod: 'DELETE', path: '/me' }));
+
+    const wrong = await deletion({ password: 'not the password at all' });
+    const deleted = await deletion(request);
+    const gone = await deletion(request);
+
+    expect([wrong.statusCode, deleted.statusCode, gone.statusCode]).toEqual([400, 204, 401]);
+    expect(requestProblems('delete', '/me', request)).toEqual([]);
+    expect([wrong, deleted, gone].flatMap((answer) => nonConformities('delete', '/me', answer))).toEqual([]);
+  });
+
+  it('POST /auth/login: 400 invalid_grant for a disabled account with its right password', async () => {
+    const username = uniqueUsername();
+    const { accessToken } = await ctx.app.auth.register({ username, password: PASSWORD });
+    await ctx.app.users.setDisabled(claimsOf(accessToken).sub, true);
+
+    const refused = await login(jsonPost({ username, password: PASSWORD }));
+
+    expect([refused.statusCode, bodyOf(refused).error_description]).toEqual([400, 'This account is disabled.']);
+    expect(nonConformities('post', '/auth/login', refused)).toEqual([]);
   });
 });

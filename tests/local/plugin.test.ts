@@ -48,7 +48,7 @@ afterEach(() => {
  */
 function serverless() {
   const resources = manifestResources();
-  const tables = { USERS_TABLE: { Ref: 'UsersTable' }, USERNAMES_TABLE: { Ref: 'UsernamesTable' }, SESSIONS_TABLE: { Ref: 'SessionsTable' }, ATTEMPTS_TABLE: { Ref: 'LoginAttemptsTable' } };
+  const tables = { USERS_TABLE: { Ref: 'UsersTable' }, USERNAMES_TABLE: { Ref: 'UsernamesTable' }, EMAILS_TABLE: { Ref: 'EmailsTable' }, SESSIONS_TABLE: { Ref: 'SessionsTable' }, ATTEMPTS_TABLE: { Ref: 'LoginAttemptsTable' } };
   const issuer = { 'Fn::If': ['HasCustomDomain', 'https://domain', 'https://api'] };
   return {
     serviceDir: ROOT,
@@ -59,7 +59,12 @@ function serverless() {
       resources: { Resources: resources },
       provider: { environment: { NODE_OPTIONS: '--enable-source-maps' } as Record<string, unknown> },
       functions: {
-        register: { environment: { ISSUER: issuer, SIGNING_ALG: 'ES256', ...tables, SIGNING_KEYS_SECRET: 'jwt-auth/dev/signing-keys' } as Record<string, unknown> },
+        register: {
+          environment: {
+            ISSUER: issuer, SIGNING_ALG: 'ES256', ...tables, SIGNING_KEYS_SECRET: 'jwt-auth/dev/signing-keys',
+            PASSWORD_RESET_URL: 'http://localhost:3100/reset-password', EMAIL_VERIFICATION_URL: 'http://localhost:3100/verify-email', MAILER_FUNCTION: 'jwt-auth-dev-mailer',
+          } as Record<string, unknown>,
+        },
         authorizer: { environment: { ISSUER: issuer, SIGNING_ALG: 'ES256', PUBLIC_JWKS: '' } as Record<string, unknown> },
       },
     },
@@ -105,6 +110,9 @@ test('a user and the signing key survive a restart on the same DATA_DIR, and the
   expect(second.env.SIGNING_KEYS).toBe(first.env.SIGNING_KEYS);
   expect(second.env.USERS_TABLE).toBe('jwt-auth-dev-UsersTable');
   expect(second.env.SIGNING_KEYS_SECRET).toBeUndefined();
+  // Messages go to the outbox in DATA_DIR, never to a mailer function.
+  expect(second.env.OUTBOX_DIR).toBe(path.join(dataDir, 'outbox'));
+  expect(second.env.MAILER_FUNCTION).toBeUndefined();
   expect(JSON.parse(second.verifierEnv.PUBLIC_JWKS!).keys.map((key: Record<string, unknown>) => [key.kid, 'd' in key])).toEqual(
     JSON.parse(second.env.SIGNING_KEYS!).keys.map((key: Record<string, unknown>) => [key.kid, false]),
   );

@@ -23,8 +23,11 @@ let issuer: TokenService;
 let verifyNow: TokenService;
 let verifyLater: TokenService;
 
+let prod: PackagedService;
+
 beforeAll(async () => {
-  packaged = await packagedStage('dev');
+  // Both stages are packaged one after the other in the background (tests/support/global-package.ts).
+  [packaged, prod] = await Promise.all([packagedStage('dev'), packagedStage('prod')]);
   // The realm of a protected route's own challenges: the gateway's must name the same.
   const me = Object.values(packaged.resources).find((r) => r.Properties?.Handler === 'functions/me.handler')!;
   realm = me.Properties.Environment.Variables.REALM;
@@ -181,7 +184,6 @@ describe('CORS on the gateway’s own answers, so a browser page can read a 401 
   });
 
   test('prod (one configured origin): that origin, whoever asks', async () => {
-    const prod = await packagedStage('prod');
 
     const rendered = gatewayResponseFor(prod.resources, { missingToken: true }, { origin: 'https://evil.example' }).response!;
 

@@ -27,11 +27,17 @@ async function bundleOf(name: string, service = dev()): Promise<string> {
   return unzipEntry(zipOf(service, handler), `${(handler.Properties.Handler as string).replace(/\.handler$/, '')}.js`);
 }
 
-const ALL = ['authorizer', 'discovery', 'example-orders', 'jwks', 'login', 'logout', 'me', 'password', 'preflight', 'refresh', 'register', 'revoke', 'sessions-delete', 'sessions-list', 'token'];
+const ALL = [
+  'authorizer', 'delete-me', 'discovery', 'email', 'example-orders', 'forgot-password', 'jwks', 'login', 'logout', 'mailer', 'me', 'password',
+  'preflight', 'refresh', 'register', 'reset-password', 'revoke', 'sessions-delete', 'sessions-list', 'token', 'verify-email',
+];
 const SIGNERS = ['login', 'refresh', 'register', 'token'];
-const HASHERS = ['login', 'password', 'register', 'token'];
-const SETTERS = ['password', 'register'];
+const HASHERS = ['delete-me', 'email', 'login', 'password', 'register', 'reset-password', 'token'];
+const SETTERS = ['password', 'register', 'reset-password'];
 const NO_SDK = ['authorizer', 'discovery', 'example-orders', 'jwks', 'preflight'];
+/** The functions that hand messages to the mailer (a Lambda client), and the mailer (SES and Lambda clients, no table). */
+const QUEUERS = ['email', 'forgot-password', 'register'];
+const NO_TABLES = [...NO_SDK, 'mailer'];
 
 describe('no private key anywhere in the package', () => {
   it.each(['dev', 'prod'] as Stage[])('%s: neither the test key set’s private members, nor any "d" or PEM private key, in any file or zip entry', async (name) => {
@@ -57,18 +63,18 @@ describe('no private key anywhere in the package', () => {
       const env = handler.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.SIGNING_KEYS).toBeUndefined();
       if (SIGNERS.includes(name)) expect(env).toMatchObject({ SIGNING_KEYS_SECRET: 'jwt-auth/dev/signing-keys' });
-      else if (!['preflight', 'example-orders'].includes(name)) expect(JSON.parse(env.PUBLIC_JWKS as string).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
+      else if (!['preflight', 'example-orders', 'mailer'].includes(name)) expect(JSON.parse(env.PUBLIC_JWKS as string).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
     }
   });
 });
 
 describe('each function’s environment', () => {
   /** Every variable lib/config.ts can read, from its own source. */
-  const universe = [...fs.readFileSync(path.join(ROOT, 'lib/config.ts'), 'utf8').matchAll(/(?:'|env\.)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|ISSUER|AUDIENCE|REALM)\b/g)].map(
-    (match) => match[1]!,
+  const universe = ['lib/config.ts', 'lib/mailer-config.ts'].flatMap((file) =>
+    [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/(?:'|env\.)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|ISSUER|AUDIENCE|REALM|SCOPES)\b/g)].map((match) => match[1]!),
   );
   /** Given by Lambda itself, or read only locally (`npm start` passes them), never by a deployed template. */
-  const NOT_IN_TEMPLATES = ['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'SIGNING_KEYS', 'DYNAMODB_ENDPOINT'];
+  const NOT_IN_TEMPLATES = ['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'SIGNING_KEYS', 'DYNAMODB_ENDPOINT', 'OUTBOX_DIR'];
 
   it('holds every variable its bundle reads, and no other (NODE_OPTIONS aside, for Node itself)', async () => {
     expect(universe).toEqual(expect.arrayContaining(['ISSUER', 'PUBLIC_JWKS', 'SIGNING_KEYS_SECRET', 'USERS_TABLE', 'MAX_SESSIONS_PER_USER']));
@@ -84,7 +90,7 @@ describe('each function’s environment', () => {
   it('names each table by CloudFormation’s own name (a Ref), so a replaced table never clashes with the old one', () => {
     const env = fn('login').Properties.Environment.Variables;
 
-    expect(env).toMatchObject({ USERS_TABLE: { Ref: 'UsersTable' }, USERNAMES_TABLE: { Ref: 'UsernamesTable' }, SESSIONS_TABLE: { Ref: 'SessionsTable' }, ATTEMPTS_TABLE: { Ref: 'LoginAttemptsTable' } });
+    expect(env).toMatchObject({ USERS_TABLE: { Ref: 'UsersTable' }, USERNAMES_TABLE: { Ref: 'UsernamesTable' }, EMAILS_TABLE: { Ref: 'EmailsTable' }, SESSIONS_TABLE: { Ref: 'SessionsTable' }, ATTEMPTS_TABLE: { Ref: 'LoginAttemptsTable' } });
     for (const [, table] of resourcesOfType(dev().resources, 'AWS::DynamoDB::Table')) expect(table.Properties.TableName).toBeUndefined();
   });
 });
@@ -93,6 +99,8 @@ describe('least privilege: one role per function', () => {
   const arn = (table: string) => ({ 'Fn::GetAtt': [table, 'Arn'] });
   const INDEX = { 'Fn::Join': ['', [arn('SessionsTable'), '/index/bySub']] };
   const SECRET = 'secretsmanager:GetSecretValue';
+  const GUARD = ['GetItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('LoginAttemptsTable')] as [string, unknown]);
+  const QUEUE_MAIL: [string, unknown] = ['lambda:InvokeFunction', arn('MailerLambdaFunction')];
   /** What each function may do to what: "action resource" pairs, besides writing its own logs. */
   const RIGHTS: Record<string, [string, unknown][]> = {
     authorizer: [],
@@ -104,6 +112,41 @@ describe('least privilege: one role per function', () => {
       ...['GetItem', 'PutItem', 'DeleteItem'].flatMap((action) => [[`dynamodb:${action}`, arn('UsersTable')], [`dynamodb:${action}`, arn('UsernamesTable')]] as [string, unknown][]),
       ...['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map((action) => [`dynamodb:${action}`, arn('SessionsTable')] as [string, unknown]),
       ['dynamodb:Query', INDEX],
+      QUEUE_MAIL,
+    ],
+    'forgot-password': [
+      ...GUARD,
+      ['dynamodb:GetItem', arn('UsernamesTable')],
+      ['dynamodb:GetItem', arn('EmailsTable')],
+      ['dynamodb:GetItem', arn('UsersTable')],
+      ['dynamodb:UpdateItem', arn('UsersTable')],
+      QUEUE_MAIL,
+    ],
+    'reset-password': [['dynamodb:GetItem', arn('UsersTable')], ['dynamodb:UpdateItem', arn('UsersTable')], ['dynamodb:BatchWriteItem', arn('SessionsTable')], ['dynamodb:Query', INDEX]],
+    email: [['dynamodb:GetItem', arn('UsersTable')], ['dynamodb:UpdateItem', arn('UsersTable')], ...GUARD, QUEUE_MAIL],
+    'verify-email': [
+      ['dynamodb:GetItem', arn('UsersTable')],
+      ['dynamodb:UpdateItem', arn('UsersTable')],
+      ...['GetItem', 'PutItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('EmailsTable')] as [string, unknown]),
+    ],
+    'delete-me': [
+      ...['UsersTable', 'UsernamesTable', 'EmailsTable'].flatMap((table) => [['dynamodb:GetItem', arn(table)], ['dynamodb:DeleteItem', arn(table)]] as [string, unknown][]),
+      ...GUARD,
+      ['dynamodb:BatchWriteItem', arn('SessionsTable')],
+      ['dynamodb:Query', INDEX],
+    ],
+    mailer: [
+      ['ses:SendEmail', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/*']] }],
+      [
+        'lambda:InvokeFunction',
+        {
+          'Fn::If': [
+            'HasMailSenderFunction',
+            'arn:aws:lambda:us-east-1:123456789012:function:my-sender',
+            { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':function:jwt-auth-dev-no-sender']] },
+          ],
+        },
+      ],
     ],
     login: [
       ...['GetItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('LoginAttemptsTable')] as [string, unknown]),
@@ -244,7 +287,8 @@ describe('bundles', () => {
     const addons = entries.filter((entry) => entry.endsWith('.node'));
 
     expect(addons).toEqual(HASHERS.includes(name) ? ['node_modules/@node-rs/argon2-linux-arm64-gnu/argon2.linux-arm64-gnu.node'] : []);
-    expect(bundle.includes('DynamoDB_20120810')).toBe(!NO_SDK.includes(name));
+    expect(bundle.includes('DynamoDB_20120810')).toBe(!NO_TABLES.includes(name));
+    expect(bundle.includes('AWSGirApiService')).toBe(QUEUERS.includes(name) || name === 'mailer'); // the Lambda client
     expect(bundle.includes('secretsmanager')).toBe(SIGNERS.includes(name));
     expect(bundle.includes('qwerty')).toBe(SETTERS.includes(name)); // the common-password list
   });

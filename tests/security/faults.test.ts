@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { MAXIMUM_RETRY_DELAY, Retry } from '@smithy/core/retry';
 import { parse } from 'yaml';
-import { createDocumentClient } from '../../lib/dynamo';
+import { createDocumentClient, DYNAMODB_TIMEOUTS } from '../../lib/dynamo';
 import type { IssuedTokens } from '../../lib/auth';
 import type { HttpResponse } from '../../lib/http';
 import { authorizerFor, bodyOf, claimsOf, proxyEvent, sha256, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
@@ -395,7 +395,8 @@ describe('writes whose response was lost, retried by the SDK itself: the retry r
 
 describe('the DynamoDB client', () => {
   it('bounds a call (attempts × (connect + request timeout) + the SDK’s worst backoff) below the Lambda timeout, itself below API Gateway’s 29 s', async () => {
-    const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: ctx.dynamo.endpoint });
+    // The deployed timeouts, on a client pointed at dynalite so that it can resolve them without AWS.
+    const doc = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: ctx.dynamo.endpoint }, DYNAMODB_TIMEOUTS.deployed);
     // The request handler resolves its options on first use.
     await doc.send(new GetCommand({ TableName: ctx.dynamo.tables.UsersTable, Key: { sub: 'nobody' } }));
 
@@ -410,6 +411,7 @@ describe('the DynamoDB client', () => {
     // Standard retry mode: before retry i (0-based) it waits up to min(base × 2^i, cap); throttling uses the larger base.
     const worstBackoff = Array.from({ length: maxAttempts - 1 }, (_, i) => Math.min(Retry.throttlingDelay() * 2 ** i, MAXIMUM_RETRY_DELAY)).reduce((a, b) => a + b, 0);
 
+    expect(handlerConfig).toMatchObject(DYNAMODB_TIMEOUTS.deployed);
     expect(maxAttempts).toBeGreaterThanOrEqual(1);
     expect(handlerConfig.connectionTimeout).toBeGreaterThan(0);
     expect(handlerConfig.requestTimeout).toBeGreaterThan(0);

@@ -15,6 +15,11 @@ import { makeRegisterHandler } from '../../functions/register';
 import { makeRevokeHandler } from '../../functions/revoke';
 import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
 import { makeListSessionsHandler } from '../../functions/sessions-list';
+import { makeDeleteMeHandler } from '../../functions/delete-me';
+import { makeEmailHandler } from '../../functions/email';
+import { makeForgotPasswordHandler } from '../../functions/forgot-password';
+import { makeResetPasswordHandler } from '../../functions/reset-password';
+import { makeVerifyEmailHandler } from '../../functions/verify-email';
 import { makeTokenHandler } from '../../functions/token';
 import { bearerToken } from '../../lib/bearer';
 import { AuthError } from '../../lib/errors';
@@ -64,7 +69,7 @@ const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 const FIELDS = [
-  'username', 'password', 'new_password', 'scope', 'refresh_token', 'all', 'token', 'token_type_hint', 'grant_type', 'client_id',
+  'username', 'password', 'new_password', 'scope', 'refresh_token', 'all', 'token', 'token_type_hint', 'grant_type', 'client_id', 'email',
   '__proto__', 'constructor', 'prototype',
 ];
 const fieldName = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELDS) }, { weight: 1, arbitrary: text });
@@ -208,11 +213,12 @@ const plausibleFields = fc.record(
     new_password: plausible(fc.constantFrom('another fine passphrase', 'short', 'x'.repeat(300)), text),
     scope: plausible(fc.constantFrom('profile', 'sessions', 'profile sessions', 'admin', ' ', 'profile  sessions'), text),
     refresh_token: plausible(later(() => real.refreshToken), refreshShaped, text),
-    token: plausible(later(() => real.refreshToken), later(() => real.accessToken), refreshShaped, text),
+    token: plausible(later(() => real.refreshToken), later(() => real.accessToken), refreshShaped, b64urlOf(48), text),
     token_type_hint: plausible(fc.constantFrom('refresh_token', 'access_token', 'unknown')),
     grant_type: plausible(fc.constantFrom('password', 'refresh_token', 'client_credentials', 'PASSWORD')),
     client_id: plausible(fc.constantFrom('default', 'cli', 'x'.repeat(200), 'tab\tname'), text),
     all: plausible(fc.constantFrom(true, false, 'true', 1)),
+    email: plausible(fc.emailAddress(), fc.constantFrom('ada@example.com', 'ADA@EXAMPLE.COM', 'a@b', '@', 'a\r\nBcc: x@y.z'), text),
   },
   { requiredKeys: [] },
 );
@@ -307,6 +313,11 @@ const HANDLERS: [string, (deps: TestApp['deps']) => Handler][] = [
   ['DELETE /sessions/{id}', makeDeleteSessionHandler],
   ['GET /me', makeMeHandler],
   ['GET /sessions', makeListSessionsHandler],
+  ['POST /auth/password/forgot', makeForgotPasswordHandler],
+  ['POST /auth/password/reset', makeResetPasswordHandler],
+  ['POST /auth/email', makeEmailHandler],
+  ['POST /auth/email/verify', makeVerifyEmailHandler],
+  ['DELETE /me', makeDeleteMeHandler],
 ];
 
 // ---------------------------------------------------------------------------------------------------------

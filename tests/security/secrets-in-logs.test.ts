@@ -217,6 +217,39 @@ describe('nothing secret is logged', () => {
   });
 });
 
+describe('nothing secret is logged by the account flows', () => {
+  it('by registering with an address, verifying it, a forgotten password, a reset, a change of address and a deletion', async () => {
+    const secrets = await knownSecrets();
+    const email = `${uniqueUsername('mail')}@example.com`;
+    const username = uniqueUsername('logs');
+    const registered = bodyOf(await call(secrets, routes.register(json({ username, password: PASSWORD, email }))));
+    const verification = await ctx.app.outbox.latest(email, 'verify_email');
+    const fromMessages = (message: { token: string; link: string; text: string }) => {
+      secrets.add('message token', message.token);
+      secrets.add('message link', message.link);
+      secrets.add('message body', message.text.split('\n').find((line) => line.startsWith('Hello')) ?? '');
+    };
+    fromMessages(verification);
+
+    const verified = await routes.verifyEmail(json({ token: verification.token }));
+    const forgot = await routes.forgotPassword(json({ email }));
+    const reset = await ctx.app.outbox.latest(email, 'reset_password');
+    fromMessages(reset);
+    const done = await routes.resetPassword(json({ token: reset.token, new_password: NEW_PASSWORD }));
+    await secrets.fromTables();
+    const signedIn = bodyOf(await call(secrets, routes.login(json({ username, password: NEW_PASSWORD }))));
+    const accessToken = signedIn.access_token as string;
+    const changed = await routes.changeEmail(asCaller(accessToken, { body: { email: `new-${email}`, password: NEW_PASSWORD } }));
+    fromMessages(await ctx.app.outbox.latest(`new-${email}`, 'verify_email'));
+    const deleted = await routes.deleteMe(asCaller(accessToken, { httpMethod: 'DELETE', body: { password: NEW_PASSWORD } }));
+
+    expect(registered.access_token).toEqual(expect.any(String));
+    expect([verified.statusCode, forgot.statusCode, done.statusCode, changed.statusCode, deleted.statusCode]).toEqual([204, 202, 204, 202, 204]);
+    expect(logLines.some((line) => line.includes('outbox: reset_password'))).toBe(true); // the outbox says where, and only that
+    expect(secrets.leaksIn(logLines)).toEqual([]);
+  });
+});
+
 describe('failures are logged, and nothing secret with them', () => {
   it('logs DynamoDB faults during register, login, refresh and password change, without any secret', async () => {
     const secrets = await knownSecrets();

@@ -8,6 +8,14 @@ import { makeRevokeHandler } from '../../functions/revoke';
 import { makeDeleteSessionHandler } from '../../functions/sessions-delete';
 import { makeListSessionsHandler } from '../../functions/sessions-list';
 import { makeTokenHandler } from '../../functions/token';
+import { makeDeleteMeHandler } from '../../functions/delete-me';
+import { makeEmailHandler } from '../../functions/email';
+import { makeForgotPasswordHandler } from '../../functions/forgot-password';
+import { makeResetPasswordHandler } from '../../functions/reset-password';
+import { makeVerifyEmailHandler } from '../../functions/verify-email';
+import { loadMailConfig } from '../../lib/config';
+import { outboxQueue } from '../../lib/outbox';
+import { createOutbox, type Outbox } from './outbox';
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { loadConfig, signerKeys } from '../../lib/config';
@@ -50,6 +58,8 @@ export interface TestApp extends AppDeps {
   clock: TestClock;
   /** The handler factories' argument. */
   deps: () => Promise<AppDeps>;
+  /** Where its messages go (a temporary folder, removed with the dynalite). */
+  outbox: Outbox;
 }
 
 /**
@@ -65,12 +75,21 @@ export async function createTestApp(dynamo: LocalDynamo, env: Record<string, str
     USERNAMES_TABLE: dynamo.tables.UsernamesTable,
     SESSIONS_TABLE: dynamo.tables.SessionsTable,
     ATTEMPTS_TABLE: dynamo.tables.LoginAttemptsTable,
+    EMAILS_TABLE: dynamo.tables.EmailsTable,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     ...env,
   }, signerKeys);
   const keys = await loadKeyRing(signingKeys, config.signingAlg);
-  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, passwords: argon2Hasher, isCommonPassword });
-  return { ...appDeps, keys, clock, deps: async () => appDeps };
+  const outbox = createOutbox();
+  const mailConfig = loadMailConfig({
+    PASSWORD_RESET_URL: 'https://app.example.test/reset-password',
+    EMAIL_VERIFICATION_URL: 'https://app.example.test/verify-email',
+    OUTBOX_DIR: outbox.dir,
+    ...env,
+  });
+  const mail = { config: mailConfig, queue: outboxQueue(outbox.dir, { now: clock.now }) };
+  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, passwords: argon2Hasher, isCommonPassword, mail });
+  return { ...appDeps, keys, clock, deps: async () => appDeps, outbox };
 }
 
 export interface EventOptions {
@@ -159,6 +178,11 @@ export function httpHandlers(deps: () => Promise<AppDeps>) {
     password: makePasswordHandler(deps),
     token: makeTokenHandler(deps),
     revoke: makeRevokeHandler(deps),
+    forgotPassword: makeForgotPasswordHandler(deps),
+    resetPassword: makeResetPasswordHandler(deps),
+    changeEmail: makeEmailHandler(deps),
+    verifyEmail: makeVerifyEmailHandler(deps),
+    deleteMe: makeDeleteMeHandler(deps),
   };
 }
 
@@ -186,6 +210,7 @@ export function withTestApp(env: Record<string, string> = {}, clock?: TestClock)
   });
   afterAll(async () => {
     await dynamo?.stop();
+    app?.outbox.remove();
   });
   const notYet = (what: string) => new Error(`${what} exists only once beforeAll has run`);
   return {

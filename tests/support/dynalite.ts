@@ -13,7 +13,7 @@ import { ROOT } from './root';
 const dynalite: (options: Record<string, unknown>) => import('node:http').Server = require('dynalite');
 
 /** The logical ids of serverless.yml's DynamoDB tables that every test needs; any other is created too. */
-export type TableId = 'UsersTable' | 'UsernamesTable' | 'SessionsTable' | 'LoginAttemptsTable';
+export type TableId = 'UsersTable' | 'UsernamesTable' | 'EmailsTable' | 'SessionsTable' | 'LoginAttemptsTable';
 
 export interface LocalDynamo {
   /** The client the code under test uses, made by lib/dynamo.ts. */

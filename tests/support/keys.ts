@@ -31,6 +31,7 @@ export function testEnv(signingKeys: string, overrides: Record<string, string | 
     SIGNING_KEYS: signingKeys,
     USERS_TABLE: 'test-users',
     USERNAMES_TABLE: 'test-usernames',
+    EMAILS_TABLE: 'test-emails',
     SESSIONS_TABLE: 'test-sessions',
     ATTEMPTS_TABLE: 'test-attempts',
     AWS_REGION: 'us-east-1',

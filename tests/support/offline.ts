@@ -54,6 +54,8 @@ export function apiRequest(baseUrl: string, method: string, route: string, optio
     headers['content-type'] ??= 'application/json';
   }
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+  // As fetch does: node:http would send a DELETE's body without a length, which no server can frame.
+  if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body));
   const url = new URL(route, baseUrl);
   return new Promise((resolve, reject) => {
     const request = http.request(

@@ -29,9 +29,11 @@ export interface SharedServer extends LocalApi {
   env: Record<string, string>;
   /** Its private signing key (ES256), made by the global setup: for tests that forge with the real key. */
   signingKey: JWK;
+  /** Its DATA_DIR: the messages it sends are in `outbox/` there. */
+  dataDir: string;
 }
 
-const variable = (name: SharedServerName, what: 'URL' | 'LOG' | 'KEY') => `E2E_${name.toUpperCase()}_${what}`;
+const variable = (name: SharedServerName, what: 'URL' | 'LOG' | 'KEY' | 'DATA') => `E2E_${name.toUpperCase()}_${what}`;
 
 /**
  * The origin of the demo page: localhost, on one site with the API at localhost (cookie mode). One origin,
@@ -65,6 +67,7 @@ export async function spawnSharedServers(): Promise<OfflineServer[]> {
     process.env[variable(name, 'URL')] = server.baseUrl;
     process.env[variable(name, 'LOG')] = logFile;
     process.env[variable(name, 'KEY')] = JSON.stringify(key);
+    process.env[variable(name, 'DATA')] = server.dataDir;
     servers.push(server);
   }
   return servers;
@@ -84,6 +87,7 @@ export async function sharedServer(name: SharedServerName, timeoutMs = 120_000):
     issuer: baseUrl,
     env: SHARED_SERVERS[name],
     signingKey: JSON.parse(key) as JWK,
+    dataDir: process.env[variable(name, 'DATA')]!,
     request: (method, route, options) => apiRequest(baseUrl, method, route, options),
   };
 }
