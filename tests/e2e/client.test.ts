@@ -20,7 +20,7 @@ const TTL_MS = 2000;
 /** A client on the real `fetch` that counts its refresh requests and can lose the answer to the next one. */
 function observedClient(options: Partial<AuthClientOptions> = {}) {
   const refreshes: RefreshEvent[] = [];
-  const seen = { refreshRequests: 0, loseNextRefresh: false };
+  const seen = { refreshRequests: 0, loseNextRefresh: false, inFlight: 0, mostInFlight: 0, starts: [] as number[] };
   const client = createAuthClient({
     baseUrl: server.baseUrl,
     locks: null,
@@ -28,8 +28,15 @@ function observedClient(options: Partial<AuthClientOptions> = {}) {
     onRefresh: (event) => refreshes.push(event),
     fetch: async (input, init) => {
       const isRefresh = String(input).endsWith('/auth/refresh');
-      if (isRefresh) seen.refreshRequests += 1;
-      const response = await fetch(input, init);
+      if (isRefresh) {
+        seen.refreshRequests += 1;
+        seen.starts.push(Date.now());
+        seen.inFlight += 1;
+        seen.mostInFlight = Math.max(seen.mostInFlight, seen.inFlight);
+      }
+      const response = await fetch(input, init).finally(() => {
+        if (isRefresh) seen.inFlight -= 1;
+      });
       if (isRefresh && seen.loseNextRefresh) {
         seen.loseNextRefresh = false;
         await response.arrayBuffer(); // the server rotated; the app never hears of it
@@ -42,7 +49,7 @@ function observedClient(options: Partial<AuthClientOptions> = {}) {
   return { client, refreshes, seen };
 }
 
-test('100 concurrent calls across an expiry make exactly one refresh request, and all 100 succeed', async () => {
+test('100 concurrent calls across an expiry share one refresh per expiry, and all 100 succeed', async () => {
   const { client, seen } = observedClient();
   await client.register({ username: uniqueName('flight'), password: PASSWORD });
   await sleep(TTL_MS + 100); // the access token has expired
@@ -50,7 +57,15 @@ test('100 concurrent calls across an expiry make exactly one refresh request, an
   const answers = await Promise.all(Array.from({ length: 100 }, () => client.fetch('/me')));
 
   expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
-  expect(seen.refreshRequests).toBe(1);
+  // One refresh for the expiry. A slow machine may take longer than the new 2 s token's life to serve
+  // 100 calls, and then one more refresh is right; what must never happen is two at once, or a refresh
+  // while the token last received still had time left (the client counts it good for 1 s less than
+  // its lifetime, measured from when the refresh was sent).
+  expect(seen.refreshRequests).toBeGreaterThanOrEqual(1);
+  expect(seen.mostInFlight).toBe(1);
+  for (let i = 1; i < seen.starts.length; i += 1) {
+    expect(seen.starts[i]! - seen.starts[i - 1]!).toBeGreaterThanOrEqual(TTL_MS - 1000 - 20);
+  }
 });
 
 test('a refresh whose response was lost recovers on the next call through the grace window, with no new login', async () => {
