@@ -2,7 +2,7 @@ import { argon2Hasher } from '../lib/argon2';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
 import { cookieMode, tokenAnswer } from '../lib/cookies';
-import { optionalString, parseJsonBody, sourceIp } from '../lib/http';
+import { clientOrigin, optionalString, parseJsonBody } from '../lib/http';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
 
@@ -19,7 +19,7 @@ export const makeLoginHandler = (deps: () => Promise<AppDeps>) =>
       password: body.password,
       scope: optionalString(body, 'scope'),
       clientId: clientIdParam(optionalString(body, 'client_id')),
-      sourceIp: sourceIp(event),
+      ...clientOrigin(event),
     });
     return tokenAnswer(event, 200, tokens, cookie);
   });

@@ -1,5 +1,6 @@
 import { onceLoaded, runningInLambda } from '../lib/config';
-import { logger } from '../lib/log';
+import type { Context } from 'aws-lambda';
+import { logger, startInvocation } from '../lib/log';
 import { deliver, delivererFor, parseMailerEvent, type Deliverer } from '../lib/mailer';
 import { loadMailerConfig } from '../lib/mailer-config';
 
@@ -7,13 +8,14 @@ import { loadMailerConfig } from '../lib/mailer-config';
  * The mailer, invoked asynchronously by the queueing functions (lib/mailer.ts `lambdaQueue`): it delivers
  * the event's message, or does nothing when there is none. A failure throws, so Lambda tries the event again.
  */
-export const makeMailerHandler = (deliverer: () => Deliverer) => async (event: unknown): Promise<void> => {
+export const makeMailerHandler = (deliverer: () => Deliverer) => async (event: unknown, context?: Context): Promise<void> => {
+  startInvocation(context);
   const parsed = parseMailerEvent(event);
   await deliver(parsed, deliverer());
   const { message } = parsed;
-  // The kind, the account and the address: never the token, the link or the body.
-  // The account, not the address: what the logs keep about a person is their id.
-  if (message) logger.info(`mailer: ${message.kind} for sub ${message.sub} sent`);
+  // The kind and the account: never the token, the link, the body, or the address (what the logs keep
+  // about a person is their id).
+  if (message) logger.info('message sent', { kind: message.kind, sub: message.sub });
 };
 
 const deliverer = onceLoaded(() => delivererFor(loadMailerConfig()));

@@ -1,7 +1,7 @@
 import { cookieMode, refreshTokenCookie, tokenAnswer } from '../lib/cookies';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { AuthError } from '../lib/errors';
-import { optionalString, parseJsonBody, requiredString, type HttpEvent } from '../lib/http';
+import { optionalString, parseJsonBody, requiredString, sourceIp, type HttpEvent } from '../lib/http';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
 import { signingKeysFromSecret } from '../lib/secrets';
@@ -17,7 +17,7 @@ export const makeRefreshHandler = (deps: () => Promise<AppDeps>) =>
     const body = parseJsonBody(event);
     const clientId = clientIdParam(optionalString(body, 'client_id'));
     const presented = cookie ? fromCookie(event, body) : requiredString(body, 'refresh_token');
-    return tokenAnswer(event, 200, await auth.refresh(presented, optionalString(body, 'scope'), clientId), cookie);
+    return tokenAnswer(event, 200, await auth.refresh(presented, optionalString(body, 'scope'), { clientId, sourceIp: sourceIp(event) }), cookie);
   });
 
 /** In cookie mode the token is the cookie's, only: one in the body too would make two answers to "which?". */

@@ -3,7 +3,7 @@ import { isCommonPassword } from '../lib/common-passwords';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
 import { cookieMode, tokenAnswer } from '../lib/cookies';
-import { optionalString, parseJsonBody } from '../lib/http';
+import { clientOrigin, optionalString, parseJsonBody } from '../lib/http';
 import { mailFromEnvironment } from '../lib/mail-deps';
 import { clientIdParam } from '../lib/params';
 import { route } from '../lib/route';
@@ -22,6 +22,7 @@ export const makeRegisterHandler = (deps: () => Promise<AppDeps>) =>
       scope: optionalString(body, 'scope'),
       clientId: clientIdParam(optionalString(body, 'client_id')),
       email: body.email,
+      ...clientOrigin(event),
     });
     return tokenAnswer(event, 201, tokens, cookie);
   });

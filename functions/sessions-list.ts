@@ -6,13 +6,19 @@ import { ROUTE_SCOPES } from '../lib/scopes';
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
-/** GET /sessions, behind the authorizer: the caller's live sessions, newest first. */
+/**
+ * GET /sessions, behind the authorizer: the caller's live sessions, newest first, each with its client,
+ * the device it started on ("Chrome on macOS") and the coarse network of its last refresh.
+ */
 export const makeListSessionsHandler = (deps: () => Promise<AppDeps>) =>
   protectedRoute(ROUTE_SCOPES.sessions, deps, async (_event, who, { auth }) => {
     const sessions = (await auth.listSessions(who.sub)).map((session) => ({
       id: session.id,
+      clientId: session.clientId,
+      device: session.device ?? null,
       createdAt: iso(session.createdAt),
       lastUsedAt: iso(session.lastUsedAt),
+      lastSeenFrom: session.lastSource ?? null,
       expiresAt: iso(session.expiresAt),
       current: session.id === who.sid,
     }));

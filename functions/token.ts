@@ -2,7 +2,7 @@ import { argon2Hasher } from '../lib/argon2';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
 import { AuthError } from '../lib/errors';
-import { sourceIp, tokenResponse } from '../lib/http';
+import { clientOrigin, sourceIp, tokenResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
 import { route } from '../lib/route';
 
@@ -20,10 +20,10 @@ export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
     const grantType = required(params, 'grant_type');
     if (grantType === 'password') {
       const credentials = { username: required(params, 'username'), password: required(params, 'password') };
-      return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, sourceIp: sourceIp(event) }));
+      return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, ...clientOrigin(event) }));
     }
     if (grantType === 'refresh_token') {
-      return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, clientId));
+      return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, { clientId, sourceIp: sourceIp(event) }));
     }
     throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use password or refresh_token.');
   });

@@ -3,6 +3,7 @@ import type { MailConfig } from './config';
 import { normalizeEmail } from './email';
 import { AuthError } from './errors';
 import { logger } from './log';
+import { count } from './metrics';
 import type { MailQueue, Message } from './mail';
 import { composeMessage, withToken } from './messages';
 import { invalidLink, mintOneTimeToken, parseOneTimeToken, type TokenPurpose } from './one-time-tokens';
@@ -126,6 +127,9 @@ export function createAccountService({ users, sessions, guard, resetGuard, passw
       const { pending, message } = prepare(mailer(), 'reset_password', user ?? { sub: NOBODY, displayName: '' }, user?.verifiedEmail ?? '', seconds());
       const recorded = await users.setResetToken(user?.sub ?? NOBODY, pending);
       await queue.send(user && recorded ? message : undefined);
+      // The same line for every request (the log is the operator's, never the caller's): the account, if any.
+      count('PasswordResetRequests');
+      logger.security('password_reset_requested', { sub: user && recorded ? user.sub : undefined }, { by: byName ? 'username' : 'email' });
     },
 
     /**
@@ -142,6 +146,8 @@ export function createAccountService({ users, sessions, guard, resetGuard, passw
       if (!user || user.disabled || user.resetTokenHash !== presented.hash || (user.resetTokenExpiresAt ?? 0) <= now) throw invalidLink();
       const reset = await users.resetPassword(user.sub, presented.hash, await hasher().hash(next), now);
       if (!reset) throw invalidLink();
+      count('PasswordResets');
+      logger.security('password_reset_completed', { sub: user.sub }, { sessions: 'revoked' });
       await cleanUp(user.sub);
     },
 
@@ -152,6 +158,8 @@ export function createAccountService({ users, sessions, guard, resetGuard, passw
     async deleteAccount(who: Account, password: unknown): Promise<void> {
       const user = await provenBy(who, password);
       await users.remove(user);
+      count('AccountsDeleted');
+      logger.security('account_deleted', { sub: user.sub, sid: who.sid }, { by: 'user' });
       await cleanUp(user.sub);
     },
   };

@@ -1,3 +1,4 @@
+import { logger } from './log';
 import type { Config } from './config';
 import { AuthError } from './errors';
 import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
@@ -41,8 +42,10 @@ export interface UserView {
 export interface SessionView {
   id: string;
   clientId: string;
+  device: string | null;
   createdAt: string;
   lastUsedAt: string;
+  lastSeenFrom: string | null;
   expiresAt: string;
 }
 
@@ -93,8 +96,10 @@ export function createAdminService({ config, users, sessions, passwords, isCommo
       return (await live(user)).map((session) => ({
         id: session.id,
         clientId: session.clientId,
+        device: session.device ?? null,
         createdAt: iso(session.createdAt),
         lastUsedAt: iso(session.lastUsedAt),
+        lastSeenFrom: session.lastSource ?? null,
         expiresAt: iso(session.expiresAt),
       }));
     },
@@ -114,6 +119,7 @@ export function createAdminService({ config, users, sessions, passwords, isCommo
     async disable(user: User): Promise<UserView & { sessionsEnded: number }> {
       const ended = (await live(user)).length;
       if (!(await users.setDisabled(user.sub, true))) throw noSuchUser(user.displayName);
+      logger.security('account_disabled', { sub: user.sub }, { by: 'admin' });
       await cleanUp(user);
       return { ...(await reread(user)), sessionsEnded: ended };
     },
@@ -121,12 +127,14 @@ export function createAdminService({ config, users, sessions, passwords, isCommo
     /** Enables the account again; sessions ended by the disable stay ended. */
     async enable(user: User): Promise<UserView> {
       if (!(await users.setDisabled(user.sub, false))) throw noSuchUser(user.displayName);
+      logger.security('account_enabled', { sub: user.sub }, { by: 'admin' });
       return reread(user);
     },
 
     /** What DELETE /me does, without the password: the user, its name and address claims, its sessions. */
     async deleteUser(user: User): Promise<{ sub: string; username: string; sessionsDeleted: number }> {
       await users.remove(user);
+      logger.security('account_deleted', { sub: user.sub }, { by: 'admin' });
       return { sub: user.sub, username: user.displayName, sessionsDeleted: await cleanUp(user) };
     },
 
@@ -163,6 +171,7 @@ export function createAdminService({ config, users, sessions, passwords, isCommo
       const ended = (await live(user)).length;
       const credentialVersion = await users.raiseCredentialVersion(user.sub);
       if (credentialVersion === undefined) throw noSuchUser(user.displayName);
+      logger.security('sessions_revoked', { sub: user.sub }, { by: 'admin' });
       await cleanUp(user);
       return { sub: user.sub, username: user.displayName, credentialVersion, sessionsEnded: ended };
     },

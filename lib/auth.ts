@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { emailVerification, type AccountMail } from './accounts';
 import type { Config } from './config';
 import { normalizeEmail } from './email';
+import { coarseAddress, describeDevice } from './devices';
 import { logger } from './log';
+import { count } from './metrics';
 import { AuthError } from './errors';
 import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
 import { parseRefreshToken } from './refresh-tokens';
 import { resolveScope } from './scopes';
 import { endOf, type Session, type SessionStore, type SessionSummary } from './sessions';
-import type { PasswordGuard } from './throttle';
+import type { PasswordGuard, Reservation } from './throttle';
 import type { TokenService } from './tokens';
 import { prepareUsername } from './usernames';
 import { loginKey, type User, type UserStore } from './users';
@@ -50,10 +52,18 @@ export interface Credentials {
   password: unknown;
   scope?: string;
   clientId?: string;
-  /** The caller's address, for the password guard. */
+  /** The caller's address, for the password guard and the session's coarse network. */
   sourceIp?: string;
+  /** The client's User-Agent, described for the session list (never stored raw). */
+  userAgent?: string;
   /** Registration only: an address to verify. */
   email?: unknown;
+}
+
+/** Where a refresh came from, for the session's last network. */
+export interface RefreshOrigin {
+  clientId?: string;
+  sourceIp?: string;
 }
 
 /** What GET /me shows the user about themselves. */
@@ -134,7 +144,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     await sessions.removeAll(sub, keep, CLEANUP_BUDGET).catch((error: unknown) => logger.warn('could not delete ended sessions', error));
   }
 
-  async function startSession(user: User, clientId: string, scopes: string[]) {
+  async function startSession(user: User, clientId: string, scopes: string[], from: Pick<Credentials, 'sourceIp' | 'userAgent'>) {
     return sessions.start({
       sub: user.sub,
       clientId,
@@ -142,12 +152,26 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       credentialVersion: user.credentialVersion,
       now: now(),
       maxSessions: config.maxSessionsPerUser,
+      device: describeDevice(from.userAgent),
+      source: coarseAddress(from.sourceIp),
     });
+  }
+
+  /** Counts a refused login, and names the account when it is the guard that refused (ids only). */
+  async function refusedLogin(error: unknown, user: Promise<User | undefined>): Promise<never> {
+    if (error instanceof AuthError && error.code === 'slow_down') {
+      count('ThrottledLogins');
+      const known = await user.catch(() => undefined);
+      logger.security('login_throttled', { sub: known?.sub });
+    } else if (error instanceof AuthError && error.code === 'invalid_grant') {
+      count('FailedLogins');
+    }
+    throw error;
   }
 
   return {
     /** Creates a user and starts their first session. */
-    async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID, email }: Credentials): Promise<IssuedTokens> {
+    async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID, email, sourceIp, userAgent }: Credentials): Promise<IssuedTokens> {
       const name = prepareUsername(username);
       const secret = newPassword(password);
       const address = email === undefined ? undefined : normalizeEmail(email);
@@ -159,12 +183,14 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
         ...(verification && address ? { email: { address, token: verification.pending } } : {}),
       });
       // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
-      const started = await startSession(user, clientId, granted.split(' ')).catch(async (error: unknown) => {
+      const started = await startSession(user, clientId, granted.split(' '), { sourceIp, userAgent }).catch(async (error: unknown) => {
         await users.remove(user).catch((cleanup: unknown) => logger.warn('could not take back a registration', cleanup));
         throw error;
       });
       // The account exists whatever becomes of the message: a lost one is sent again by POST /auth/email.
       if (verification) await sendsMail().queue.send(verification.message).catch((error: unknown) => logger.warn('could not queue a verification message', error));
+      count('Registrations');
+      logger.info('user registered', { sub: user.sub, sid: started.session.id, client_id: clientId });
       return issue(started.session, started.refreshToken, granted);
     },
 
@@ -172,46 +198,54 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
      * Checks a password and starts a session. The attempt is reserved before the hash is checked (lib/throttle.ts);
      * an unknown user and a wrong password answer alike, after the same reads and the same hash.
      */
-    async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp }: Credentials): Promise<IssuedTokens> {
+    async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp, userAgent }: Credentials): Promise<IssuedTokens> {
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
         throw new AuthError('invalid_request', '"username" and "password" are required strings.');
       }
       // Well-formed and known to the service, before any attempt is counted; the user's own after the password.
       if (scope !== undefined) resolveScope(scope, config.scopes);
       const key = loginKey(username);
-      const [reservation, user] = await Promise.all([guard.reserve(key, sourceIp, seconds()), users.findByUsername(key)]);
-      if (!(await hasher().verify(user?.passwordHash, password)) || !user) throw badCredentials();
-      // The right password gives its attempt back, whatever else refuses the login.
-      const givenBack = guard.succeeded(reservation);
-      let granted: string;
-      try {
-        if (user.disabled) throw disabledAccount();
-        granted = scopeFor(user, scope);
-      } catch (error) {
-        await givenBack;
-        throw error;
+      const found = users.findByUsername(key);
+      const tokens = await Promise.all([guard.reserve(key, sourceIp, seconds()), found])
+        .then(([reservation, user]) => checkedLogin(user, reservation))
+        .catch((error: unknown) => refusedLogin(error, found));
+      count('Logins');
+      return tokens;
+
+      async function checkedLogin(user: User | undefined, reservation: Reservation): Promise<IssuedTokens> {
+        if (!(await hasher().verify(user?.passwordHash, password as string)) || !user) throw badCredentials();
+        // The right password gives its attempt back, whatever else refuses the login.
+        const givenBack = guard.succeeded(reservation);
+        let granted: string;
+        try {
+          if (user.disabled) throw disabledAccount();
+          granted = scopeFor(user, scope);
+        } catch (error) {
+          await givenBack;
+          throw error;
+        }
+        // The credential checked must still be the current one when the session exists: a password change
+        // racing this login either shows here, or leaves the session on a stale version that never refreshes.
+        const [started, current] = await Promise.all([startSession(user, clientId, granted.split(' '), { sourceIp, userAgent }), users.get(user.sub), givenBack]);
+        if (!belongsToCurrentCredential(started.session, current)) {
+          await sessions.revoke(started.session.id);
+          throw badCredentials();
+        }
+        if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password as string));
+        return issue(started.session, started.refreshToken, granted);
       }
-      // The credential checked must still be the current one when the session exists: a password change
-      // racing this login either shows here, or leaves the session on a stale version that never refreshes.
-      const [started, current] = await Promise.all([startSession(user, clientId, granted.split(' ')), users.get(user.sub), givenBack]);
-      if (!belongsToCurrentCredential(started.session, current)) {
-        await sessions.revoke(started.session.id);
-        throw badCredentials();
-      }
-      if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password));
-      return issue(started.session, started.refreshToken, granted);
     },
 
     /**
      * Rotates a refresh token, reading the user in parallel: a session of a deleted user, or one started under
      * an older credential, ends here. `scope` may narrow the access token's scope, never widen it (RFC 6749 §6).
      */
-    async refresh(refreshToken: string, scope?: string, clientId = DEFAULT_CLIENT_ID): Promise<IssuedTokens> {
+    async refresh(refreshToken: string, scope?: string, { clientId = DEFAULT_CLIENT_ID, sourceIp }: RefreshOrigin = {}): Promise<IssuedTokens> {
       const presented = parseRefreshToken(refreshToken);
       // Syntax and known scopes are checked here; "granted to this session" inside the rotation's write.
       const narrowed = scope === undefined ? undefined : resolveScope(scope, config.scopes).split(' ');
       const [rotated, user] = await Promise.all([
-        sessions.rotate(presented, seconds(), { clientId, scopes: narrowed }),
+        sessions.rotate(presented, seconds(), { clientId, scopes: narrowed, source: coarseAddress(sourceIp) }),
         users.get(presented.sub),
       ]);
       if (!belongsToCurrentCredential(rotated.session, user) || !user || user.disabled) {
@@ -222,6 +256,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       // Everything asked for was withdrawn from this user: no token for nothing. (The presented refresh
       // token still gets this very successor within the reuse grace, so a retry without `scope` loses nothing.)
       if (narrowed && scopes.length === 0) throw new AuthError('invalid_scope', 'The requested scope is no longer granted to this user.');
+      count('Refreshes');
       return issue(rotated.session, rotated.refreshToken, ordered(scopes));
     },
 
@@ -239,6 +274,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     /** Ends every session of the user at once, the caller's included, by raising the credential version. */
     async logoutAll(sub: string): Promise<void> {
       if ((await users.raiseCredentialVersion(sub)) === undefined) throw noSuchUser();
+      logger.security('sessions_revoked', { sub }, { reason: 'logout_all' });
       await cleanUp(sub);
     },
 
@@ -277,6 +313,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       const changed = await users.changePassword(user, hash);
       if (!changed) throw new AuthError('invalid_request', 'The password was changed concurrently; try again.', { status: 409 });
       await sessions.adopt(who.sid, who.sub, user.credentialVersion, changed.credentialVersion);
+      logger.security('password_changed', { sub: who.sub, sid: who.sid }, { other_sessions: 'revoked' });
       await cleanUp(who.sub, new Set([who.sid]));
     },
   };

@@ -1,7 +1,8 @@
 import { bearerToken, headerSafe, isBearerScheme, MISSING_TOKEN_DESCRIPTION } from './bearer';
 import { authorizerContext } from './caller';
 import { AuthError } from './errors';
-import type { AccessClaims } from './tokens';
+import { emitVerdict } from './authorizer-metrics';
+import { InvalidTokenError, type AccessClaims } from './tokens';
 
 /** The three event shapes API Gateway sends a Lambda authorizer. */
 export interface TokenAuthorizerEvent {
@@ -81,6 +82,7 @@ export async function authorize(
     }
   }
   const allowed = claims !== undefined;
+  emitVerdict(allowed ? { allowed } : { allowed, reason: refused instanceof InvalidTokenError ? refused.reason : refused ? 'malformed' : 'missing' });
   // The gateway responses render a refusal's context into the contract's body (serverless.yml).
   const context: Record<string, string> = claims
     ? { ...authorizerContext(claims) }

@@ -1,6 +1,5 @@
 import type { IssuedTokens } from './auth';
 import { AuthError } from './errors';
-import { logger } from './log';
 
 /** The part of an API Gateway proxy event (REST v1 or HTTP API v2) that the handlers read. */
 export interface HttpEvent {
@@ -55,6 +54,11 @@ export function method(event: HttpEvent): string | undefined {
 /** The caller's address as API Gateway saw it (REST v1 or HTTP API v2). */
 export function sourceIp(event: HttpEvent): string | undefined {
   return event.requestContext?.identity?.sourceIp ?? event.requestContext?.http?.sourceIp ?? undefined;
+}
+
+/** Where a login comes from: the address and the User-Agent, for the session list. */
+export function clientOrigin(event: HttpEvent): { sourceIp?: string; userAgent?: string } {
+  return { sourceIp: sourceIp(event), userAgent: header(event, 'user-agent') };
 }
 
 /** The media type of the request body, lower case and without parameters. */
@@ -139,11 +143,10 @@ export function tokenResponse(statusCode: number, tokens: IssuedTokens, { refres
 
 /**
  * The contract's error body for any error. AuthErrors below 500 say what went wrong; anything else is
- * logged with its cause and answered with a bare 500.
+ * answered with a bare 500 (the route wrapper logs it with its cause).
  */
 export function errorResponse(error: unknown): HttpResponse {
   const known = error instanceof AuthError ? error : undefined;
-  if (!known || !known.expose) logger.error('request failed', error);
   const failure = known ?? new AuthError('server_error', 'The server could not complete the request.');
   // A 503 may say why (the client should retry); other 5xx bodies say nothing about the server.
   const description = known && (known.expose || known.code === 'temporarily_unavailable')

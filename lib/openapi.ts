@@ -893,12 +893,22 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
   Session: exact(
     {
       id: { type: 'string', minLength: 1, description: 'The session id, the `sid` claim of its access tokens.' },
+      clientId: { type: 'string', minLength: 1, description: 'The client the session was started for (`client_id`).' },
+      device: {
+        type: ['string', 'null'],
+        maxLength: 64,
+        description: 'The browser and OS of the login, described from its User-Agent ("Chrome on macOS"); null when unrecognised. The raw User-Agent is not stored.',
+      },
       createdAt: dateTime('The login.'),
       lastUsedAt: dateTime('The last refresh, or the login.'),
+      lastSeenFrom: {
+        type: ['string', 'null'],
+        description: 'The network of the last refresh or the login, coarsely: its /24 (IPv4) or /48 (IPv6), as "203.0.113.0/24"; null when unknown.',
+      },
       expiresAt: dateTime('The idle deadline, never past the absolute one.'),
       current: { type: 'boolean', description: 'True for the session of the access token presented.' },
     },
-    ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
+    ['id', 'clientId', 'device', 'createdAt', 'lastUsedAt', 'lastSeenFrom', 'expiresAt', 'current'],
   ),
   SessionList: exact({ sessions: listOf(ref('Session'), 'Newest first.') }, ['sessions']),
   ExampleOrders: exact(

@@ -2,8 +2,11 @@ import { challenge } from './bearer';
 import { caller, requireScope, requireUnexpired, type Caller } from './caller';
 import type { Config } from './config';
 import { withCors } from './cors';
+import type { Context } from 'aws-lambda';
 import { AuthError } from './errors';
-import { errorResponse, type HttpEvent, type HttpResponse } from './http';
+import { errorResponse, sourceIp, type HttpEvent, type HttpResponse } from './http';
+import { logger, startInvocation, withRequest } from './log';
+import { count, publishMetrics } from './metrics';
 
 /** What every route needs from its deps at the edge. */
 export interface EdgeDeps {
@@ -16,7 +19,9 @@ export interface ProtectedDeps extends EdgeDeps {
   now: () => number;
 }
 
-export type HttpHandler = (event: HttpEvent) => Promise<HttpResponse>;
+export type HttpHandler = (event: HttpEvent, context?: Context) => Promise<HttpResponse>;
+
+type RequestContext = NonNullable<HttpEvent['requestContext']> & { requestId?: string };
 
 /**
  * A refused bearer token gets its RFC 6750 challenge: the realm alone when no token came, else the error,
@@ -35,18 +40,30 @@ function withChallenge(error: unknown, realm: string): unknown {
  * The edge of every HTTP handler, as middy's http-error-handler: the handler only returns its answer or
  * throws; this turns what it throws into the contract's error body (with the challenge a refused token
  * needs) and gives every answer the CORS headers its origin may have. Handlers never catch.
+ *
+ * It also makes the invocation observable: every log line carries the function, the request id, the cold
+ * start and the source address; what the request counted is written as one EMF line when it ends, with a
+ * 503 from a DynamoDB fault counted among them.
  */
 export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event: HttpEvent, deps: D) => Promise<HttpResponse>): HttpHandler {
-  return async (event) => {
-    let built: D | undefined;
-    let response: HttpResponse;
-    try {
-      built = await deps();
-      response = await handle(event, built);
-    } catch (error) {
-      response = errorResponse(built ? withChallenge(error, built.config.realm) : error);
-    }
-    return built ? withCors(event, response, built.config.corsOrigins) : response;
+  return async (event, context) => {
+    startInvocation(context);
+    const requestId = (event.requestContext as RequestContext | null | undefined)?.requestId ?? context?.awsRequestId;
+    return withRequest({ requestId, sourceIp: sourceIp(event) }, async () => {
+      let built: D | undefined;
+      let response: HttpResponse;
+      try {
+        built = await deps();
+        response = await handle(event, built);
+      } catch (error) {
+        if (error instanceof AuthError && error.code === 'temporarily_unavailable') count('DynamoDBUnavailable');
+        if (!(error instanceof AuthError) || !error.expose) logger.error('request failed', error);
+        response = errorResponse(built ? withChallenge(error, built.config.realm) : error);
+      } finally {
+        publishMetrics();
+      }
+      return built ? withCors(event, response, built.config.corsOrigins) : response;
+    });
   };
 }
 

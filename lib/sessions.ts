@@ -1,6 +1,7 @@
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandInput, type BatchGetCommandOutput, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { bySub, canBeKey, send, sendIfCondition } from './dynamo';
 import { logger } from './log';
+import { count } from './metrics';
 import { AuthError } from './errors';
 import { mintRefreshToken, openSuccessor, sealSuccessor, type RefreshToken } from './refresh-tokens';
 
@@ -29,6 +30,10 @@ export interface Session {
   previousHash?: string;
   rotatedAt?: number;
   successor?: string;
+  /** "Chrome on macOS": the device the session started on, described from its User-Agent (lib/devices.ts). */
+  device?: string;
+  /** The coarse network (a /24 or a /48) of the login or the last refresh. */
+  lastSource?: string;
 }
 
 export interface SessionPolicy {
@@ -45,10 +50,15 @@ export interface SessionSummary {
   createdAt: number;
   lastUsedAt: number;
   expiresAt: number;
+  device?: string;
+  lastSource?: string;
 }
 
 /** How many deletions a bulk clean-up sends at once (BatchWriteItem takes 25 a request). */
 const CLEANUP = { batch: 25, concurrency: 4 } as const;
+type KeysAndAttributes = NonNullable<BatchGetCommandInput['RequestItems']>[string];
+/** BatchGetItem takes 100 keys a request. */
+const DETAILS_BATCH = 100;
 
 /** The moment a session ends: its idle deadline, never past its absolute one. */
 export const endOf = (session: Pick<Session, 'idleExpiresAt' | 'absoluteExpiresAt'>) =>
@@ -61,6 +71,8 @@ export interface RotationRequest {
   clientId?: string;
   /** Scopes the new access token should carry; each must have been granted to the session. */
   scopes?: string[];
+  /** The coarse network the refresh came from, kept as the session's last. */
+  source?: string;
 }
 
 /** Why a live session refuses a request that named it correctly; undefined when it does not. */
@@ -85,6 +97,9 @@ export interface NewSession {
   now: number;
   /** The owner's oldest sessions beyond this many (the new one included) end meanwhile. */
   maxSessions?: number;
+  device?: string;
+  /** The coarse network of the login. */
+  source?: string;
 }
 
 export interface SessionStore {
@@ -147,7 +162,29 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       }
       if (live.length >= limit) break;
     }
-    return live.slice(0, limit);
+    return withDetails(live.slice(0, limit));
+  }
+
+  /**
+   * The device and last network of listed sessions, which the index does not project (a projection cannot
+   * change on a deployed index): one BatchGetItem for up to 100 sessions. What DynamoDB leaves unprocessed
+   * after a retry is listed without them.
+   */
+  async function withDetails(live: SessionSummary[]): Promise<SessionSummary[]> {
+    const details = new Map<string, Pick<Session, 'device' | 'lastSource'>>();
+    for (let i = 0; i < live.length; i += DETAILS_BATCH) {
+      let keys: Record<string, unknown>[] | undefined = live.slice(i, i + DETAILS_BATCH).map(({ id }) => ({ id }));
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 2; attempt += 1) {
+        const request: KeysAndAttributes = { Keys: keys, ProjectionExpression: '#id, #device, #lastSource', ExpressionAttributeNames: { '#id': 'id', '#device': 'device', '#lastSource': 'lastSource' } };
+        const page: BatchGetCommandOutput = await send(() => doc.send(new BatchGetCommand({ RequestItems: { [table]: request } })));
+        for (const item of (page.Responses?.[table] ?? []) as Session[]) details.set(item.id, item);
+        keys = page.UnprocessedKeys?.[table]?.Keys;
+      }
+    }
+    return live.map((session) => {
+      const { device, lastSource } = details.get(session.id) ?? {};
+      return { ...session, ...(device ? { device } : {}), ...(lastSource ? { lastSource } : {}) };
+    });
   }
 
   /** Deletes sessions by id, 25 to a request, a few requests at a time; what DynamoDB leaves unprocessed stays. */
@@ -198,18 +235,20 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     // A token of this family that is neither current nor a fresh retry: it was stolen, or the client
     // that rotated it was. Either way the whole family ends.
     await remove(session.id);
+    count('RefreshTokenReuse');
+    logger.security('refresh_token_reuse', { sub: session.sub, sid: session.id, clientId: session.clientId }, { action: 'session_revoked' });
     throw rejected();
   }
 
   return {
-    async start({ sub, clientId, scopes, credentialVersion, now: startedAt, maxSessions = Number.POSITIVE_INFINITY }) {
+    async start({ sub, clientId, scopes, credentialVersion, now: startedAt, maxSessions = Number.POSITIVE_INFINITY, device, source }) {
       const now = Math.floor(startedAt / 1000);
       const first = mintRefreshToken(sub);
       const absoluteExpiresAt = now + policy.absoluteTtl;
       const idleExpiresAt = Math.min(now + policy.idleTtl, absoluteExpiresAt);
       const session: Session = {
         id: first.sid, sub, clientId, scopes: new Set(scopes), credentialVersion, createdAt: now, startedAt, lastUsedAt: now,
-        idleExpiresAt, absoluteExpiresAt, expiresAt: idleExpiresAt, tokenHash: first.hash,
+        idleExpiresAt, absoluteExpiresAt, expiresAt: idleExpiresAt, tokenHash: first.hash, device, lastSource: source,
       };
       const trimmed = Number.isFinite(maxSessions)
         ? trim(sub, maxSessions - 1, session.id, now).catch((error: unknown) => logger.warn('could not end the oldest sessions', error))
@@ -241,6 +280,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
         conditions.push(`contains(scopes, :scope${index})`);
         values[`:scope${index}`] = scope;
       });
+      if (request.source !== undefined) values[':source'] = request.source;
       const updated = await sendIfCondition(() =>
         doc.send(new UpdateCommand({
           TableName: table,
@@ -248,7 +288,8 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
           ConditionExpression: conditions.join(' AND '),
           // idleExpiresAt may pass absoluteExpiresAt here; endOf() caps it wherever it is read.
           UpdateExpression: 'SET tokenHash = :next, previousHash = :presented, rotatedAt = :now, successor = :sealed, '
-            + 'lastUsedAt = :now, idleExpiresAt = :idle, expiresAt = :idle',
+            + 'lastUsedAt = :now, idleExpiresAt = :idle, expiresAt = :idle'
+            + (request.source === undefined ? '' : ', lastSource = :source'),
           ExpressionAttributeValues: {
             ':presented': presented.hash,
             ':next': next.hash,

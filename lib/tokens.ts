@@ -39,19 +39,29 @@ export interface TokenService extends TokenVerifier {
 /** Verifying needs the issuer, audience and skew; issuing also the lifetime, which verifiers do not read. */
 type TokenConfig = Pick<VerifierConfig, 'issuer' | 'audience' | 'clockSkew'> & Partial<Pick<Config, 'accessTokenTtl'>>;
 
-const invalid = (description: string, cause?: unknown) => new AuthError('invalid_token', description, { cause });
+/** Why a token was refused, as the authorizer's metrics count it. */
+export type RefusalReason = 'expired' | 'bad_signature' | 'malformed' | 'invalid_claims';
+
+/** An `invalid_token` that knows its reason; clients see only the description. */
+export class InvalidTokenError extends AuthError {
+  constructor(description: string, readonly reason: RefusalReason, cause?: unknown) {
+    super('invalid_token', description, { cause });
+  }
+}
+
+const invalid = (description: string, reason: RefusalReason, cause?: unknown) => new InvalidTokenError(description, reason, cause);
 
 /** Translates jose's errors into the contract's; nothing else in the code sees a jose error. */
 function translate(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  if (error instanceof joseErrors.JWTExpired) return invalid(EXPIRED_DESCRIPTION, error);
+  if (error instanceof joseErrors.JWTExpired) return invalid(EXPIRED_DESCRIPTION, 'expired', error);
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const what = error.claim === 'nbf' ? 'is not valid yet' : `has an unacceptable ${error.claim} claim`;
-    return invalid(`The access token ${what}.`, error);
+    return invalid(`The access token ${what}.`, 'invalid_claims', error);
   }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('The access token signature is invalid.', error);
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('The access token is signed with an algorithm that is not accepted.', error);
-  return invalid('The access token is malformed.', error);
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('The access token signature is invalid.', 'bad_signature', error);
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('The access token is signed with an algorithm that is not accepted.', 'bad_signature', error);
+  return invalid('The access token is malformed.', 'malformed', error);
 }
 
 function isAccessClaims(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessClaims {
@@ -63,13 +73,13 @@ export function createTokenVerifier(config: TokenConfig, keys: VerificationKeys,
   const getKey = (header: JWTHeaderParameters) => {
     // Only our own keys, by kid: jku, x5u and embedded jwk headers are never looked at.
     const key = typeof header.kid === 'string' ? keys.verification.get(header.kid) : undefined;
-    if (key === undefined) throw invalid('The access token is signed by an unknown key.');
+    if (key === undefined) throw invalid('The access token is signed by an unknown key.', 'bad_signature');
     return key;
   };
 
   return {
     async verify(token) {
-      if (token.length > MAX_TOKEN_LENGTH) throw invalid('The access token is malformed.');
+      if (token.length > MAX_TOKEN_LENGTH) throw invalid('The access token is malformed.', 'malformed');
       try {
         const { payload } = await jwtVerify(token, getKey, {
           algorithms: [keys.alg],
@@ -80,7 +90,7 @@ export function createTokenVerifier(config: TokenConfig, keys: VerificationKeys,
           currentDate: new Date(now()),
           requiredClaims: ['exp', 'iat', 'sub', 'jti'],
         });
-        if (!isAccessClaims(payload)) throw invalid('The access token is missing required claims.');
+        if (!isAccessClaims(payload)) throw invalid('The access token is missing required claims.', 'invalid_claims');
         return { sub: payload.sub, scope: payload.scope, sid: payload.sid, client_id: payload.client_id, exp: payload.exp, jti: payload.jti };
       } catch (error) {
         throw translate(error);

@@ -408,7 +408,7 @@ function userPrinted(view: UserView): Printed {
 }
 
 function sessionsTable(sessions: SessionView[]): string {
-  const rows = [['ID', 'CLIENT', 'CREATED', 'LAST USED', 'EXPIRES'], ...sessions.map((s) => [s.id, s.clientId, s.createdAt, s.lastUsedAt, s.expiresAt])];
+  const rows = [['ID', 'CLIENT', 'DEVICE', 'CREATED', 'LAST USED', 'FROM', 'EXPIRES'], ...sessions.map((s) => [s.id, s.clientId, s.device ?? '-', s.createdAt, s.lastUsedAt, s.lastSeenFrom ?? '-', s.expiresAt])];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n');
 }

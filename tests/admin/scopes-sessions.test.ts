@@ -79,12 +79,14 @@ describe('sessions', () => {
 
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID +CLIENT +CREATED +LAST USED +EXPIRES$/);
+    expect(lines[0]).toMatch(/^ID +CLIENT +DEVICE +CREATED +LAST USED +FROM +EXPIRES$/);
     expect(lines.slice(1).map((line) => line.split(/ +/).slice(0, 2))).toEqual([[newest, 'default'], [first, 'default']]);
     expect(json).toMatchObject({ code: 0, stderr: '' });
     const listed = JSON.parse(json.stdout) as { sub: string; username: string; sessions: { id: string; expiresAt: string }[] };
     expect(listed).toMatchObject({ sub, username });
     expect(listed.sessions.map((session) => session.id)).toEqual([newest, first]);
+    // Logged in with an address and no User-Agent: the network is shown, coarsely, and no device.
+    expect(listed.sessions[0]).toMatchObject({ clientId: 'default', device: null, lastSeenFrom: '198.51.100.0/24' });
     expect(Date.parse(listed.sessions[0]!.expiresAt)).toBeGreaterThan(Date.now());
   });
 

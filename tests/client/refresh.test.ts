@@ -234,11 +234,8 @@ describe('lost responses and server faults', () => {
     const original = storedRefreshToken(h);
     h.clock.advance(ACCESS_TTL);
     injectFault(ctx.dynamo.doc, { operation: 'UpdateItem', table: ctx.dynamo.tables.SessionsTable, error: sdkErrors.throttling, times: 1 });
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
 
     await expect(h.client.me()).rejects.toMatchObject({ code: 'temporarily_unavailable', status: 503, retryAfter: 1 });
-
-    expect(logged).toHaveBeenCalledTimes(1); // the server logs the fault it answered 503 for
 
     expect(storedRefreshToken(h)).toBe(original);
     expect(h.ended).toEqual([]);

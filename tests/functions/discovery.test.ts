@@ -85,12 +85,10 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
   });
 
   it('answers a broken configuration with a bare 500 that says nothing about the server', async () => {
-    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const discovery = makeDiscoveryHandler(() => Promise.reject(new Error('SIGNING_KEYS must be set')));
 
     const response = await discovery(proxyEvent());
 
-    spy.mockRestore();
     expect(response.statusCode).toBe(500);
     expect(bodyOf(response)).toEqual({ code: 500, error: 'server_error', error_description: 'The server could not complete the request.' });
   });

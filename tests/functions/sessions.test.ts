@@ -9,6 +9,8 @@ const ctx = withTestApp();
 const { list, remove, refresh } = ctx.handlers;
 
 const PASSWORD = 'correct horse battery staple';
+/** Sessions started through the service itself, not over HTTP: no User-Agent, no address. */
+const unknownDevice = { clientId: 'default', device: null, lastSeenFrom: null };
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 const sidOf = (tokens: IssuedTokens) => claimsOf(tokens.accessToken).sid;
 const listEvent = (authorizer: AuthorizerContext) => proxyEvent({ httpMethod: 'GET', path: '/sessions', rawBody: null, authorizer });
@@ -35,11 +37,42 @@ describe('GET /sessions', () => {
     expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store' });
     expect(bodyOf(response)).toEqual({
       sessions: [
-        { id: sidOf(second), createdAt: iso(secondAt), lastUsedAt: iso(secondAt), expiresAt: iso(secondAt + IDLE), current: true },
-        { id: sidOf(first), createdAt: iso(firstAt), lastUsedAt: iso(refreshedAt), expiresAt: iso(refreshedAt + IDLE), current: false },
+        { ...unknownDevice, id: sidOf(second), createdAt: iso(secondAt), lastUsedAt: iso(secondAt), expiresAt: iso(secondAt + IDLE), current: true },
+        { ...unknownDevice, id: sidOf(first), createdAt: iso(firstAt), lastUsedAt: iso(refreshedAt), expiresAt: iso(refreshedAt + IDLE), current: false },
       ],
     });
     expect(JSON.stringify(bodyOf(response))).not.toContain(sidOf(stranger));
+  });
+
+  it('describes each session by its client, the browser and OS of its login, and the coarse network of its last refresh', async () => {
+    const { login } = ctx.handlers;
+    const username = uniqueUsername();
+    await ctx.app.auth.register({ username, password: PASSWORD });
+    const chrome = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    const signIn = async (userAgent: string, sourceIp: string, clientId?: string) => {
+      const event = proxyEvent({ body: { username, password: PASSWORD, ...(clientId ? { client_id: clientId } : {}) }, sourceIp });
+      event.headers['User-Agent'] = userAgent;
+      ctx.app.clock.advance(1); // one after the other, for the order of the list
+      return bodyOf(await login(event));
+    };
+    const laptop = await signIn(chrome, '203.0.113.77');
+    const phone = await signIn(iphone, '2001:db8:abcd:12::1', 'ios-app');
+    // The laptop refreshes from elsewhere: its last network moves, its device stays the login's.
+    const moved = await refresh(proxyEvent({ body: { refresh_token: laptop.refresh_token }, sourceIp: '198.51.100.200' }));
+    expect(moved.statusCode).toBe(200);
+
+    const response = await list(listEvent(authorizerFor(phone.access_token as string)));
+
+    const shown = (bodyOf(response).sessions as Record<string, unknown>[]).map(({ clientId, device, lastSeenFrom }) => ({ clientId, device, lastSeenFrom }));
+    expect(shown).toEqual([
+      { clientId: 'ios-app', device: 'Safari on iOS', lastSeenFrom: '2001:db8:abcd::/48' },
+      { clientId: 'default', device: 'Chrome on macOS', lastSeenFrom: '198.51.100.0/24' },
+      { clientId: 'default', device: null, lastSeenFrom: null }, // registered through the service, not over HTTP
+    ]);
+    // The raw User-Agent and the full address are nowhere in the table.
+    const stored = JSON.stringify(await ctx.dynamo.scan('SessionsTable'));
+    for (const raw of [chrome, iphone, '203.0.113.77', '198.51.100.200', '2001:db8:abcd:12::1']) expect(stored).not.toContain(raw);
   });
 
   it('leaves out expired sessions', async () => {

@@ -56,30 +56,30 @@ describe('refresh', () => {
     const { refreshToken, sid } = await session('app-a');
     const before = await readSession(sid);
 
-    const refused = ctx.app.auth.refresh(refreshToken, undefined, 'app-b');
+    const refused = ctx.app.auth.refresh(refreshToken, undefined, { clientId: 'app-b' });
 
     await expect(refused).rejects.toMatchObject({ code: 'invalid_grant', status: 400 });
     expect(await readSession(sid)).toEqual(before);
-    await expect(ctx.app.auth.refresh(refreshToken, undefined, 'app-a')).resolves.toMatchObject({ refreshToken: expect.any(String) });
+    await expect(ctx.app.auth.refresh(refreshToken, undefined, { clientId: 'app-a' })).resolves.toMatchObject({ refreshToken: expect.any(String) });
   });
 
   it('refuses another client’s retry inside the grace window without revoking the session', async () => {
     const { refreshToken, sid } = await session('app-a');
-    const rotated = await ctx.app.auth.refresh(refreshToken, undefined, 'app-a');
+    const rotated = await ctx.app.auth.refresh(refreshToken, undefined, { clientId: 'app-a' });
 
-    const refused = ctx.app.auth.refresh(refreshToken, undefined, 'app-b');
+    const refused = ctx.app.auth.refresh(refreshToken, undefined, { clientId: 'app-b' });
 
     await expect(refused).rejects.toMatchObject({ code: 'invalid_grant' });
     expect(await readSession(sid)).toMatchObject({ tokenHash: sha256(rotated.refreshToken) });
-    await expect(ctx.app.auth.refresh(refreshToken, undefined, 'app-a')).resolves.toMatchObject({ refreshToken: rotated.refreshToken });
+    await expect(ctx.app.auth.refresh(refreshToken, undefined, { clientId: 'app-a' })).resolves.toMatchObject({ refreshToken: rotated.refreshToken });
   });
 
   it('stops granting a scope removed from DEFAULT_SCOPES at the next refresh of a session that had it', async () => {
     const { refreshToken, sid } = await session();
     const redeployed = await createTestApp(ctx.dynamo, { DEFAULT_SCOPES: 'profile' }, ctx.app.clock);
 
-    const refreshed = await redeployed.auth.refresh(refreshToken, undefined, 'app-a');
-    const asking = redeployed.auth.refresh(refreshed.refreshToken, 'sessions', 'app-a');
+    const refreshed = await redeployed.auth.refresh(refreshToken, undefined, { clientId: 'app-a' });
+    const asking = redeployed.auth.refresh(refreshed.refreshToken, 'sessions', { clientId: 'app-a' });
 
     expect(refreshed.scope).toBe('profile');
     expect(claimsOf(refreshed.accessToken).scope).toBe('profile');
@@ -90,8 +90,8 @@ describe('refresh', () => {
   it('narrows one access token’s scope without narrowing the session', async () => {
     const { refreshToken, sid } = await session();
 
-    const narrowed = await ctx.app.auth.refresh(refreshToken, 'sessions', 'app-a');
-    const full = await ctx.app.auth.refresh(narrowed.refreshToken, undefined, 'app-a');
+    const narrowed = await ctx.app.auth.refresh(refreshToken, 'sessions', { clientId: 'app-a' });
+    const full = await ctx.app.auth.refresh(narrowed.refreshToken, undefined, { clientId: 'app-a' });
 
     expect(narrowed.scope).toBe('sessions');
     expect(claimsOf(narrowed.accessToken).scope).toBe('sessions');

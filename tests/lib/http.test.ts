@@ -162,15 +162,6 @@ describe('header', () => {
 });
 
 describe('errorResponse', () => {
-  let consoleError: jest.SpyInstance;
-  beforeEach(() => {
-    // 5xx answers are logged; keep the test output clean.
-    consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(() => {
-    consoleError.mockRestore();
-  });
-
   it('answers an AuthError with its status and the contract body {code, error, error_description}', () => {
     const error = new AuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
 

@@ -9,6 +9,7 @@ import { simpleParser } from 'mailparser';
 import type { Message } from '../../lib/mail';
 import { composeMessage, withToken } from '../../lib/messages';
 import { outboxQueue } from '../../lib/outbox';
+import { captureOutput } from '../support/logs';
 
 const TOKEN = 'rst_Xk9vQ2mN7pL4wR8tY1uZ3aB6cD0eF5gH';
 const NOW = Date.UTC(2026, 11, 3, 14, 5, 1, 123);
@@ -26,18 +27,12 @@ const message = (overrides: Partial<Message> = {}, token = TOKEN): Message => ({
 });
 
 let root: string;
-let logged: jest.SpyInstance;
-let errors: jest.SpyInstance;
-/** Every line written to the console, both streams. */
-const consoleLines = () => [...logged.mock.calls, ...errors.mock.calls].map((args) => args.map(String).join(' '));
+const output = captureOutput();
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'outbox-test-'));
-  logged = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
 });
 afterEach(async () => {
-  jest.restoreAllMocks();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -74,12 +69,11 @@ it('logs one info line with the path, the kind and the address, and never the to
 
   await outboxQueue(root, { now: () => NOW }).send(sent);
   const [file] = await readdir(root);
-  const lines = consoleLines();
+  const lines = output.lines();
 
   expect(lines).toHaveLength(1);
-  expect(errors).not.toHaveBeenCalled();
   const entry = JSON.parse(lines[0]!) as { level: string; message: string };
-  expect(entry.level).toBe('info');
+  expect(entry.level).toBe('INFO');
   expect(entry.message).toContain(join(root, file!));
   expect(entry.message).toContain('reset_password');
   expect(entry.message).toContain('ada@example.com');
@@ -96,7 +90,7 @@ it('does nothing for a request with nothing to send: no folder, no file, no log'
   await outboxQueue(dir).send(undefined);
 
   await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
-  expect(consoleLines()).toEqual([]);
+  expect(output.lines()).toEqual([]);
 });
 
 it('keeps twenty messages sent at once, in the same millisecond, as twenty distinct files', async () => {

@@ -1,8 +1,10 @@
 import { AuthError, temporarilyUnavailable } from '../../lib/errors';
 import { json, noContent, type HttpResponse } from '../../lib/http';
 import { EXPIRED_DESCRIPTION } from '../../lib/tokens';
+import { logger } from '../../lib/log';
 import { protectedRoute, route, type EdgeDeps, type ProtectedDeps } from '../../lib/route';
 import { bodyOf, proxyEvent } from '../support/app';
+import { captureOutput } from '../support/logs';
 import { parseBearerChallenge } from '../support/offline';
 
 const APP = 'https://app.example.com';
@@ -16,7 +18,7 @@ const throwing = (error: unknown) => async (): Promise<HttpResponse> => {
   throw error;
 };
 
-afterEach(() => jest.restoreAllMocks());
+const output = captureOutput();
 
 describe('route', () => {
   it('returns the handler’s answer with the CORS headers of a configured origin', async () => {
@@ -30,26 +32,50 @@ describe('route', () => {
   });
 
   it('turns what the handler throws into the contract’s error body, with CORS, so a browser can read a 503', async () => {
-    jest.spyOn(console, 'error').mockImplementation(() => undefined); // a 5xx is logged
     const handler = route(deps, throwing(temporarilyUnavailable(new Error('throttled'))));
 
     const response = await handler(fromApp());
 
     expect(response.statusCode).toBe(503);
+    expect(output.metrics()).toEqual({ DynamoDBUnavailable: 1 });
     expect(bodyOf(response)).toMatchObject({ code: 503, error: 'temporarily_unavailable' });
     expect(response.headers).toMatchObject({ 'Retry-After': '1', 'Access-Control-Allow-Origin': APP });
     expect(response.headers['Access-Control-Expose-Headers']).toMatch(/Retry-After/);
   });
 
   it('answers anything that is not an AuthError with a bare 500 that says nothing about the server', async () => {
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const handler = route(deps, throwing(new TypeError('secret internals')));
 
     const response = await handler(fromApp());
 
     expect(response.statusCode).toBe(500);
     expect(bodyOf(response)).toEqual({ code: 500, error: 'server_error', error_description: 'The server could not complete the request.' });
-    expect(logged).toHaveBeenCalledTimes(1);
+    // The operator hears what the client does not.
+    expect(output.logs()).toEqual([expect.objectContaining({ level: 'ERROR', message: 'request failed', error: { name: 'TypeError', message: 'secret internals' } })]);
+    expect(output.metrics()).toEqual({});
+  });
+
+  it('logs each line with the function, its request ids, the cold start and the source address', async () => {
+    const context = {
+      functionName: 'jwt-auth-prod-login', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:jwt-auth-prod-login',
+      memoryLimitInMB: '1024', awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    } as Parameters<ReturnType<typeof route>>[1];
+    const handler = route(deps, throwing(new TypeError('first')));
+    const event = fromApp();
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand'; // as Lambda says of a container it starts for a request
+    logger.setLevel('DEBUG'); // a new process, as far as the logger knows
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+
+    await handler(event, context);
+    await handler(event, context);
+
+    const [first, second] = output.logs();
+    const expected = {
+      level: 'ERROR', service: 'jwt-auth', function_name: 'jwt-auth-prod-login', function_request_id: context!.awsRequestId,
+      request_id: event.requestContext.requestId, source_ip: event.requestContext.identity.sourceIp, timestamp: expect.any(String),
+    };
+    expect(first).toMatchObject({ ...expected, cold_start: true });
+    expect(second).toMatchObject({ ...expected, cold_start: false });
   });
 
   it('gives an invalid_token its RFC 6750 challenge with the error and description', async () => {
@@ -84,7 +110,6 @@ describe('route', () => {
   });
 
   it('answers 500 without CORS when the deps cannot be built (a broken configuration)', async () => {
-    jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const handler = route(async (): Promise<EdgeDeps> => { throw new Error('SIGNING_KEYS must be set'); }, async () => noContent());
 
     const response = await handler(fromApp());
@@ -146,7 +171,6 @@ describe('protectedRoute', () => {
   });
 
   it('answers 500, not 401, for a route deployed without the authorizer', async () => {
-    jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const handler = protectedRoute(undefined, deps, async () => noContent());
 
     const response = await handler(fromApp());

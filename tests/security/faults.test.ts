@@ -17,13 +17,6 @@ import { injectFault, sdkErrors, type FaultSpec, type TableId } from '../support
 
 const ctx = withTestApp();
 const handlers = ctx.handlers;
-let logged: jest.SpyInstance;
-beforeEach(() => {
-  logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => {
-  logged.mockRestore();
-});
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -223,7 +216,6 @@ describe('POST /auth/logout when DynamoDB fails', () => {
   it.each(FAULTS)('answers 204 to {all: true} when listing the ended sessions for clean-up fails (%s): they stay ended', async (_name, error) => {
     const who = await member();
     const fault = fail('Query', 'SessionsTable', error);
-    logged.mockImplementation(() => undefined);
 
     const response = await handlers.logout(proxyEvent({ body: { all: true }, headers: { Authorization: `Bearer ${who.tokens.accessToken}` }, contentType: 'application/json' }));
 
@@ -303,7 +295,6 @@ describe('POST /auth/password when DynamoDB fails', () => {
   it.each(FAULTS)('answers 204 when deleting the ended sessions fails (%s): they stay ended', async (_name, error) => {
     const { who, others } = await memberWithOtherSessions();
     const fault = fail('BatchWriteItem', 'SessionsTable', error);
-    logged.mockImplementation(() => undefined);
 
     const response = await handlers.password(passwordEvent(who));
 

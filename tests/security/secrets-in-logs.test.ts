@@ -5,11 +5,11 @@
  * argon2 hash or refresh-token hash from the tables, or the signing key's private part.
  */
 import { createHash } from 'node:crypto';
-import { inspect } from 'node:util';
 import type { JWK } from 'jose';
 import type { HttpResponse } from '../../lib/http';
 import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
 import { clearFaults, injectFault, sdkErrors } from '../support/dynalite';
+import { captureOutput } from '../support/logs';
 
 const GRACE = 30;
 const PASSWORD = 'correct horse battery staple';
@@ -22,24 +22,8 @@ const routes = ctx.handlers;
 // ---------------------------------------------------------------------------------------------------------
 // Recording every output channel
 
-let logLines: string[] = [];
-
-beforeEach(() => {
-  logLines = [];
-  const record = (...args: unknown[]) => {
-    logLines.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 10 }))).join(' '));
-  };
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) jest.spyOn(console, method).mockImplementation(record);
-  for (const stream of [process.stdout, process.stderr]) {
-    jest.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
-      logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return true;
-    }) as typeof stream.write);
-  }
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+/** Everything written, at DEBUG, with the EMF metrics on (tests/support/logs.ts). */
+const output = captureOutput();
 
 // ---------------------------------------------------------------------------------------------------------
 // What must never be logged
@@ -125,7 +109,7 @@ describe('the recorder', () => {
     console.warn({ note: 'leak', token: 'a-refresh-token-that-must-not-leak' });
     process.stderr.write(`${PASSWORD}\n`);
 
-    expect(secrets.leaksIn(logLines).sort()).toEqual(['password', 'refresh token']);
+    expect(secrets.leaksIn(output.lines()).sort()).toEqual(['password', 'refresh token']);
   });
 });
 
@@ -141,7 +125,7 @@ describe('nothing secret is logged', () => {
 
     expect([good.statusCode, bad.statusCode, unknown.statusCode, me.statusCode]).toEqual([200, 400, 400, 200]);
     await secrets.fromTables();
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 
   it('by a throttled login', async () => {
@@ -154,7 +138,7 @@ describe('nothing secret is logged', () => {
 
     expect(throttled.statusCode).toBe(429);
     await secrets.fromTables();
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 
   it('by refresh, a retry within the grace window, and a reuse after it that revokes the session', async () => {
@@ -169,7 +153,7 @@ describe('nothing secret is logged', () => {
     const newest = await routes.refresh(json({ refresh_token: bodyOf(rotated).refresh_token }));
 
     expect([rotated.statusCode, retried.statusCode, stolen.statusCode, newest.statusCode]).toEqual([200, 200, 400, 400]);
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 
   it('by logout, logout of all sessions, and listing and deleting sessions', async () => {
@@ -187,7 +171,7 @@ describe('nothing secret is logged', () => {
     const all = await routes.logout(asCaller(third.access_token as string, { body: { all: true } }));
 
     expect([listed.statusCode, deleted.statusCode, loggedOut.statusCode, all.statusCode]).toEqual([200, 204, 204, 204]);
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 
   it('by a password change, refused with a wrong current password and then done', async () => {
@@ -200,7 +184,7 @@ describe('nothing secret is logged', () => {
 
     expect([refused.statusCode, changed.statusCode]).toEqual([400, 204]);
     await secrets.fromTables();
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 
   it('by the OAuth token endpoint (password and refresh_token grants) and revocation', async () => {
@@ -213,7 +197,7 @@ describe('nothing secret is logged', () => {
     const revoked = await routes.revoke(form({ token: bodyOf(refreshed).refresh_token as string, token_type_hint: 'refresh_token' }));
 
     expect([issued.statusCode, refreshed.statusCode, revoked.statusCode]).toEqual([200, 200, 200]);
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 });
 
@@ -245,8 +229,8 @@ describe('nothing secret is logged by the account flows', () => {
 
     expect(registered.access_token).toEqual(expect.any(String));
     expect([verified.statusCode, forgot.statusCode, done.statusCode, changed.statusCode, deleted.statusCode]).toEqual([204, 202, 204, 202, 204]);
-    expect(logLines.some((line) => line.includes('outbox: reset_password'))).toBe(true); // the outbox says where, and only that
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(output.lines().some((line) => line.includes('outbox: reset_password'))).toBe(true); // the outbox says where, and only that
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 });
 
@@ -269,9 +253,9 @@ describe('failures are logged, and nothing secret with them', () => {
 
     expect([register.statusCode, login.statusCode, refresh.statusCode, password.statusCode, badLogin.statusCode]).toEqual([503, 503, 503, 503, 503]);
     await secrets.fromTables();
-    expect(logLines.length).toBeGreaterThanOrEqual(5);
-    expect(logLines.join('\n')).toContain('could not take back a registration');
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(output.lines().length).toBeGreaterThanOrEqual(5);
+    expect(output.lines().join('\n')).toContain('could not take back a registration');
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 
   it('logs an internal error (a protected route reached without the authorizer) without the request’s token or body', async () => {
@@ -283,8 +267,8 @@ describe('failures are logged, and nothing secret with them', () => {
 
     expect(response.statusCode).toBe(500);
     expect(bodyOf(response)).toEqual({ code: 500, error: 'server_error', error_description: expect.any(String) });
-    expect(logLines.length).toBeGreaterThan(0);
+    expect(output.lines().length).toBeGreaterThan(0);
     await secrets.fromTables();
-    expect(secrets.leaksIn(logLines)).toEqual([]);
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 });

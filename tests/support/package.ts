@@ -23,6 +23,7 @@ export interface PackagedService {
   dir: string;
   resources: Record<string, CfnResource>;
   outputs: Record<string, any>;
+  conditions: Record<string, unknown>;
 }
 
 /** Where one stage's package goes; the file `<dir>.exit` holds the CLI's exit code once it is done. */
@@ -80,8 +81,12 @@ export async function packaged(stage: Stage = 'dev', timeoutMs = 240_000): Promi
   if (code !== '0' || !fs.existsSync(templateFile)) {
     throw new Error(`serverless package --stage ${stage} failed (exit ${code}):\n${fs.readFileSync(`${dir}.log`, 'utf8')}`);
   }
-  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as { Resources: Record<string, CfnResource>; Outputs?: Record<string, any> };
-  return { dir, resources: template.Resources, outputs: template.Outputs ?? {} };
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as {
+    Resources: Record<string, CfnResource>;
+    Outputs?: Record<string, any>;
+    Conditions?: Record<string, unknown>;
+  };
+  return { dir, resources: template.Resources, outputs: template.Outputs ?? {}, conditions: template.Conditions ?? {} };
 }
 
 /** The resources of one CloudFormation type, by logical id. */
