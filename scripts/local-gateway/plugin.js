@@ -98,6 +98,10 @@ class LocalGatewayPlugin {
     env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${dynalite.address().port}`;
     await createTables(env.DYNAMODB_ENDPOINT, resources, tables);
     this.log.notice?.(`DynamoDB data in ${path.relative(serviceDir, dataDir) || '.'}; messages to users in ${path.relative(serviceDir, outboxDir)}`);
+    // serverless-esbuild has built every function by now (its hooks run before this plugin's). Its esbuild
+    // service process would keep the memory of those parallel builds, about a gigabyte, for the whole run;
+    // nothing rebuilds (no watch, serverless.yml), so stop it. An esbuild call later would start a new one.
+    await require('esbuild').stop();
   }
 
   /** A bad key set stops `npm start` with a message naming it, before anything listens; else its public half. */
