@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/local-gateway/ports';
-import { untilReady } from '../../tests/support/offline';
+import { START_NODE_FLAGS, untilReady } from '../../tests/support/offline';
 import { ROOT } from '../../tests/support/root';
 import { onExit } from './bench';
 
@@ -47,7 +47,7 @@ export async function startOffline(env: Record<string, string> = {}): Promise<Of
     NO_COLOR: '1', FORCE_COLOR: '0', SLS_TELEMETRY_DISABLED: '1', ...env,
   });
   const started = Date.now();
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'offline', 'start'], { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...START_NODE_FLAGS, CLI, 'offline', 'start'], { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
