@@ -6,7 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
+import { makeAuthorizerHandler } from '../../functions/authorizer';
+import type { AuthorizerEvent } from '../../lib/authorizer';
 import type { HttpResponse } from '../../lib/http';
+import { createVerifierDeps } from '../../lib/verifier-deps';
 import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueSourceIp, uniqueUsername, withTestApp } from '../support/app';
 import { clearFaults, injectFault, sdkErrors } from '../support/dynalite';
 import { captureOutput } from '../support/logs';
@@ -230,6 +233,28 @@ describe('nothing secret is logged by the account flows', () => {
     expect(registered.access_token).toEqual(expect.any(String));
     expect([verified.statusCode, forgot.statusCode, done.statusCode, changed.statusCode, deleted.statusCode]).toEqual([204, 202, 204, 202, 204]);
     expect(output.lines().some((line) => line.includes('outbox: reset_password'))).toBe(true); // the outbox says where, and only that
+    expect(secrets.leaksIn(output.lines())).toEqual([]);
+  });
+});
+
+describe('nothing secret is written by the authorizer', () => {
+  it('for a valid, a forged, a malformed and an expired token: its metric lines carry no token', async () => {
+    const secrets = await knownSecrets();
+    const { accessToken } = await signUp(secrets);
+    const authorizer = makeAuthorizerHandler(async () => createVerifierDeps({ config: ctx.app.config, keys: ctx.app.keys, now: ctx.app.clock.now }));
+    const call = (token: string) =>
+      authorizer({ type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/prod/GET/me' } as AuthorizerEvent);
+    const forged = `${accessToken.slice(0, accessToken.lastIndexOf('.'))}.${'A'.repeat(86)}`;
+    secrets.add('forged token', forged);
+    output.clear();
+
+    await call(accessToken);
+    await call(forged);
+    await call(`${accessToken}garbage`);
+    ctx.app.clock.advance(ctx.app.config.accessTokenTtl + 1);
+    await call(accessToken);
+
+    expect(output.lines()).toHaveLength(4); // one EMF line each
     expect(secrets.leaksIn(output.lines())).toEqual([]);
   });
 });
