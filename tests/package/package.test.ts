@@ -76,13 +76,13 @@ describe('each function’s environment', () => {
   /** Given by Lambda itself, or read only locally (`npm start` passes them), never by a deployed template. */
   const NOT_IN_TEMPLATES = ['AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', 'SIGNING_KEYS', 'DYNAMODB_ENDPOINT', 'OUTBOX_DIR'];
 
-  it('holds every variable its bundle reads, and no other (Powertools’ aside)', async () => {
+  it('holds every variable its bundle reads, and no other (NODE_OPTIONS and Powertools’ aside)', async () => {
     expect(universe).toEqual(expect.arrayContaining(['ISSUER', 'PUBLIC_JWKS', 'SIGNING_KEYS_SECRET', 'USERS_TABLE', 'MAX_SESSIONS_PER_USER']));
     for (const name of ALL) {
       const bundle = await bundleOf(name);
       const read = [...new Set(universe)].filter((variable) => new RegExp(`["'.]${variable}\\b`).test(bundle) && !NOT_IN_TEMPLATES.includes(variable));
-      // Powertools' (tests/package/operations.test.ts) are given to every function.
-      const given = Object.keys(fn(name).Properties.Environment.Variables).filter((variable) => !variable.startsWith('POWERTOOLS_'));
+      // Node's own, and Powertools' (tests/package/operations.test.ts), are given to every function.
+      const given = Object.keys(fn(name).Properties.Environment.Variables).filter((variable) => variable !== 'NODE_OPTIONS' && !variable.startsWith('POWERTOOLS_'));
 
       expect({ name, given: given.sort() }).toEqual({ name, given: read.sort() });
     }
@@ -294,13 +294,14 @@ describe('bundles', () => {
     expect(bundle.includes('qwerty')).toBe(SETTERS.includes(name)); // the common-password list
   });
 
-  it.each(ALL)('%s is minified, for Lambda’s Node 22, with no source map to load at start', async (name) => {
+  it.each(ALL)('%s is minified, for Lambda’s Node 22, with a source map that --enable-source-maps finds when turned on', async (name) => {
     const { entries, bundle } = await contentsOf(name);
+    const handler = (fn(name).Properties.Handler as string).replace(/\.handler$/, '');
 
-    expect(fn(name).Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
-    expect(fn(name).Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+    // Off by default (the `nodeOptions` param): parsing the maps costs every cold start.
+    expect(fn(name).Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Environment: { Variables: { NODE_OPTIONS: '' } } });
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000); // minified: long lines
-    expect(bundle).not.toContain('sourceMappingURL');
-    expect(entries.filter((entry) => entry.endsWith('.map'))).toEqual([]);
+    expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${path.basename(handler)}.js.map`)).toBe(true);
+    expect(entries).toContain(`${handler}.js.map`);
   });
 });
