@@ -93,7 +93,8 @@ export function createAdminService({ config, users, sessions, passwords, isCommo
 
     /** The sessions of a user that would refresh now, newest first. */
     async listSessions(user: User): Promise<SessionView[]> {
-      return (await live(user)).map((session) => ({
+      const listed = await sessions.list(user.sub, seconds(), { credentialVersion: user.credentialVersion, details: true });
+      return listed.map((session) => ({
         id: session.id,
         clientId: session.clientId,
         device: session.device ?? null,

@@ -288,7 +288,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     async listSessions(sub: string): Promise<SessionSummary[]> {
       const user = await users.get(sub);
       if (!user) return [];
-      return sessions.list(sub, seconds(), { limit: config.maxSessionsPerUser, credentialVersion: user.credentialVersion });
+      return sessions.list(sub, seconds(), { limit: config.maxSessionsPerUser, credentialVersion: user.credentialVersion, details: true });
     },
 
     async revokeSession(sub: string, sid: string): Promise<void> {

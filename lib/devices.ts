@@ -23,19 +23,35 @@ export function describeDevice(userAgent: string | undefined): string | undefine
 }
 
 /**
- * The network an address belongs to, coarsely: its /24 for IPv4, its /48 for IPv6 (an IPv4 address in
- * IPv6 clothing counts as IPv4). Enough to tell "home" from "somewhere else", not to find the house.
+ * The network an address belongs to, coarsely: its /24 for IPv4, its /48 for IPv6. An IPv4 address in IPv6
+ * clothing (mapped, or 6to4, whose /48 would hold the whole IPv4 address) counts as IPv4. Enough to tell
+ * "home" from "somewhere else", not to find the house.
  */
 export function coarseAddress(address: string | undefined): string | undefined {
   if (!address) return undefined;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ipv4 = mapped ?? address;
-  if (isIPv4(ipv4)) return `${ipv4.split('.').slice(0, 3).join('.')}.0/24`;
-  if (!isIPv6(address)) return undefined;
-  const [head = '', tail] = address.split('%')[0]!.split('::');
+  if (isIPv4(address)) return ipv4Network(address.split('.').map(Number));
+  const groups = isIPv6(address) ? ipv6Groups(address.split('%')[0]!) : undefined;
+  if (!groups) return undefined;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return ipv4Network([g6 >> 8, g6 & 255, g7 >> 8]);
+  if (g0 === 0x2002) return ipv4Network([g1 >> 8, g1 & 255, g2 >> 8]);
+  // Canonical (RFC 5952): the zero groups at the end of the prefix fold into the "::".
+  const prefix = [g0, g1, g2];
+  while (prefix.length > 0 && prefix[prefix.length - 1] === 0) prefix.pop();
+  return `${prefix.map((group) => group.toString(16)).join(':')}::/48`;
+}
+
+const ipv4Network = ([a, b, c]: number[]) => `${a}.${b}.${c}.0/24`;
+
+/** The eight 16-bit groups of a valid IPv6 address (node:net has checked it), a dotted IPv4 tail included. */
+function ipv6Groups(address: string): number[] | undefined {
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const text = tail
+    ? `${address.slice(0, tail.index)}${((Number(tail[1]) << 8) | Number(tail[2])).toString(16)}:${((Number(tail[3]) << 8) | Number(tail[4])).toString(16)}`
+    : address;
+  const [head = '', rest] = text.split('::');
   const left = head ? head.split(':') : [];
-  // With "::", the groups it stands for are zeros: the first three groups are the left ones, then zeros.
-  const groups = tail === undefined ? left : [...left, ...Array(8).fill('0')];
-  const prefix = groups.slice(0, 3).map((group) => Number.parseInt(group, 16).toString(16));
-  return `${prefix.join(':')}::/48`;
+  const right = rest ? rest.split(':') : [];
+  const groups = rest === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.length === 8 ? groups.map((group) => Number.parseInt(group, 16)) : undefined;
 }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from './config';
 import { temporarilyUnavailable } from './errors';
+import { count } from './metrics';
 
 /**
  * The SDK's timeouts, milliseconds. Deployed, bounded so that a request always answers inside the
@@ -60,8 +61,14 @@ export async function send<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw temporarilyUnavailable(error);
+    throw unavailable(error);
   }
+}
+
+/** A DynamoDB call that failed after the SDK's own retries: counted, and the contract's 503. */
+function unavailable(error: unknown) {
+  count('DynamoDBUnavailable');
+  return temporarilyUnavailable(error);
 }
 
 /** Sends a conditional write: `false` when its condition failed, which is an answer; any other error is a 503. */
@@ -70,6 +77,6 @@ export async function sendIfCondition<T>(call: () => Promise<T>): Promise<T | fa
     return await call();
   } catch (error) {
     if (isConditionFailure(error)) return false;
-    throw temporarilyUnavailable(error);
+    throw unavailable(error);
   }
 }

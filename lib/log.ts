@@ -64,7 +64,8 @@ export interface Subject {
 export const logger = {
   debug: (message: string, fields: Record<string, unknown> = {}) => powertools.debug(message, withRequestFacts(fields)),
   info: (message: string, fields: Record<string, unknown> = {}) => powertools.info(message, withRequestFacts(fields)),
-  warn: (message: string, error?: unknown) => powertools.warn(message, withRequestFacts(error === undefined ? {} : { error: describe(error) })),
+  warn: (message: string, error?: unknown, fields: Record<string, unknown> = {}) =>
+    powertools.warn(message, withRequestFacts({ ...fields, ...(error === undefined ? {} : { error: describe(error) }) })),
   error: (message: string, error?: unknown) => powertools.error(message, withRequestFacts(error === undefined ? {} : { error: describe(error) })),
   /** One line at WARN, with the event's stable name, the account's ids and the source address. */
   security: (event: SecurityEvent, subject: Subject = {}, fields: Record<string, unknown> = {}) =>

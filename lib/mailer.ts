@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { temporarilyUnavailable } from './errors';
+import { count } from './metrics';
 import type { MailerEvent, MailQueue, Message, MessageKind } from './mail';
 import type { MailerConfig } from './mailer-config';
 import { MESSAGE_KINDS } from './messages';
@@ -34,6 +35,7 @@ export function lambdaQueue(functionName: string, client?: LambdaClient): MailQu
       try {
         await lambda().send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: json(event) }));
       } catch (error) {
+        count('MailQueueUnavailable');
         throw temporarilyUnavailable(error);
       }
     },

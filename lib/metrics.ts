@@ -19,7 +19,8 @@ export type MetricName =
   | 'PasswordResetRequests'
   | 'PasswordResets'
   | 'AccountsDeleted'
-  | 'DynamoDBUnavailable';
+  | 'DynamoDBUnavailable'
+  | 'MailQueueUnavailable';
 
 const makeMetrics = () => new Metrics({ namespace: METRIC_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'jwt-auth' });
 let metrics = makeMetrics();

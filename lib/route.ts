@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { AuthError } from './errors';
 import { errorResponse, sourceIp, type HttpEvent, type HttpResponse } from './http';
 import { logger, startInvocation, withRequest } from './log';
-import { count, publishMetrics } from './metrics';
+import { publishMetrics } from './metrics';
 
 /** What every route needs from its deps at the edge. */
 export interface EdgeDeps {
@@ -42,8 +42,7 @@ function withChallenge(error: unknown, realm: string): unknown {
  * needs) and gives every answer the CORS headers its origin may have. Handlers never catch.
  *
  * It also makes the invocation observable: every log line carries the function, the request id, the cold
- * start and the source address; what the request counted is written as one EMF line when it ends, with a
- * 503 from a DynamoDB fault counted among them.
+ * start and the source address; what the request counted is written as one EMF line when it ends.
  */
 export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event: HttpEvent, deps: D) => Promise<HttpResponse>): HttpHandler {
   return async (event, context) => {
@@ -56,11 +55,15 @@ export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event
         built = await deps();
         response = await handle(event, built);
       } catch (error) {
-        if (error instanceof AuthError && error.code === 'temporarily_unavailable') count('DynamoDBUnavailable');
         if (!(error instanceof AuthError) || !error.expose) logger.error('request failed', error);
         response = errorResponse(built ? withChallenge(error, built.config.realm) : error);
       } finally {
-        publishMetrics();
+        // What was counted must never turn an answer into a failed invocation (a 502).
+        try {
+          publishMetrics();
+        } catch (error) {
+          logger.warn('could not publish metrics', error);
+        }
       }
       return built ? withCors(event, response, built.config.corsOrigins) : response;
     });

@@ -57,8 +57,17 @@ export interface SessionSummary {
 /** How many deletions a bulk clean-up sends at once (BatchWriteItem takes 25 a request). */
 const CLEANUP = { batch: 25, concurrency: 4 } as const;
 type KeysAndAttributes = NonNullable<BatchGetCommandInput['RequestItems']>[string];
-/** BatchGetItem takes 100 keys a request. */
+/** BatchGetItem takes 100 keys a request; unprocessed ones are asked again once, after a pause. */
 const DETAILS_BATCH = 100;
+const DETAILS_RETRY_MS = 50;
+
+export interface ListOptions {
+  limit?: number;
+  /** Only sessions of this credential version (lib/users.ts). */
+  credentialVersion?: number;
+  /** With each session's device and last network: one more request (GET /sessions, `sessions list`). */
+  details?: boolean;
+}
 
 /** The moment a session ends: its idle deadline, never past its absolute one. */
 export const endOf = (session: Pick<Session, 'idleExpiresAt' | 'absoluteExpiresAt'>) =>
@@ -120,7 +129,7 @@ export interface SessionStore {
    * Sessions of a user that have not expired and, when `credentialVersion` is given, belong to it; newest
    * first, at most `limit` (the index is eventually consistent).
    */
-  list(sub: string, now: number, options?: { limit?: number; credentialVersion?: number }): Promise<SessionSummary[]>;
+  list(sub: string, now: number, options?: ListOptions): Promise<SessionSummary[]>;
   /**
    * Deletes a user's sessions but those in `keep`, with bounded concurrency, and at most `budget` of them:
    * clean-up only (the credential version is what ends them). Returns how many it deleted.
@@ -152,7 +161,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     } while (startKey);
   }
 
-  async function list(sub: string, now: number, { limit = Number.POSITIVE_INFINITY, credentialVersion: current }: { limit?: number; credentialVersion?: number } = {}) {
+  async function list(sub: string, now: number, { limit = Number.POSITIVE_INFINITY, credentialVersion: current, details = false }: ListOptions = {}) {
     const live: SessionSummary[] = [];
     for await (const page of indexed(sub)) {
       for (const session of page) {
@@ -162,29 +171,34 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       }
       if (live.length >= limit) break;
     }
-    return withDetails(live.slice(0, limit));
+    return details ? withDetails(live.slice(0, limit)) : live.slice(0, limit);
   }
 
   /**
    * The device and last network of listed sessions, which the index does not project (a projection cannot
-   * change on a deployed index): one BatchGetItem for up to 100 sessions. What DynamoDB leaves unprocessed
-   * after a retry is listed without them.
+   * change on a deployed index): one BatchGetItem for up to 100 sessions. They are a courtesy: what
+   * DynamoDB leaves unprocessed after one retry, or a failed read, lists those sessions without them.
    */
   async function withDetails(live: SessionSummary[]): Promise<SessionSummary[]> {
     const details = new Map<string, Pick<Session, 'device' | 'lastSource'>>();
+    await readDetails(live, details).catch((error: unknown) => logger.warn('could not read the sessions\' details', error));
+    return live.map((session) => {
+      const { device, lastSource } = details.get(session.id) ?? {};
+      return { ...session, ...(device ? { device } : {}), ...(lastSource ? { lastSource } : {}) };
+    });
+  }
+
+  async function readDetails(live: SessionSummary[], details: Map<string, Pick<Session, 'device' | 'lastSource'>>): Promise<void> {
     for (let i = 0; i < live.length; i += DETAILS_BATCH) {
       let keys: Record<string, unknown>[] | undefined = live.slice(i, i + DETAILS_BATCH).map(({ id }) => ({ id }));
       for (let attempt = 0; keys && keys.length > 0 && attempt < 2; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, DETAILS_RETRY_MS)); // as DynamoDB asks of unprocessed keys
         const request: KeysAndAttributes = { Keys: keys, ProjectionExpression: '#id, #device, #lastSource', ExpressionAttributeNames: { '#id': 'id', '#device': 'device', '#lastSource': 'lastSource' } };
         const page: BatchGetCommandOutput = await send(() => doc.send(new BatchGetCommand({ RequestItems: { [table]: request } })));
         for (const item of (page.Responses?.[table] ?? []) as Session[]) details.set(item.id, item);
         keys = page.UnprocessedKeys?.[table]?.Keys;
       }
     }
-    return live.map((session) => {
-      const { device, lastSource } = details.get(session.id) ?? {};
-      return { ...session, ...(device ? { device } : {}), ...(lastSource ? { lastSource } : {}) };
-    });
   }
 
   /** Deletes sessions by id, 25 to a request, a few requests at a time; what DynamoDB leaves unprocessed stays. */
@@ -234,9 +248,10 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
     }
     // A token of this family that is neither current nor a fresh retry: it was stolen, or the client
     // that rotated it was. Either way the whole family ends.
-    await remove(session.id);
+    // Said before the delete, so that a delete that fails (a 503) still leaves the theft on record.
     count('RefreshTokenReuse');
     logger.security('refresh_token_reuse', { sub: session.sub, sid: session.id, clientId: session.clientId }, { action: 'session_revoked' });
+    await remove(session.id);
     throw rejected();
   }
 

@@ -177,9 +177,13 @@ inBrowser('the demo page in Chromium, on another origin than the API', () => {
     await Promise.all([callMe(first, username), callMe(second, username)]);
 
     // The expired token is refused once or twice (the second tab may ask only after the first's new token
-    // reached it), and one refresh serves both.
+    // reached it), and one refresh serves both: no refresh token is ever presented twice. (On a busy machine
+    // the new 2 s token may itself expire before both calls are done; its own refresh then spends the next
+    // token, once.)
+    const spent = traffic.refreshes.map((request) => (JSON.parse(request.body ?? '{}') as { refresh_token?: string }).refresh_token);
     expect(traffic.refusedMe).toBeGreaterThanOrEqual(1);
-    expect(traffic.refreshes).toHaveLength(1);
+    expect(spent.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(spent).size).toBe(spent.length);
     expect(`${await text(first, 'log')}\n${await text(second, 'log')}`).toContain('Token from another tab');
     await context.close();
   }, 60_000);

@@ -4,7 +4,7 @@
  * Lambda tries again. SES and the custom sender are the AWS SDK's mock clients.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SendEmailCommand, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import { MessageRejected, SendEmailCommand, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeMailerHandler } from '../../functions/mailer';
 import type { MailerEvent, Message } from '../../lib/mail';
@@ -72,11 +72,24 @@ it('does nothing, and logs nothing, for { message: null }', async () => {
   expect(consoleLines()).toEqual([]);
 });
 
-it('throws SES throttling as it is, so that Lambda tries the event again, and logs no success', async () => {
+it('throws on SES throttling, so that Lambda tries the event again, and logs no success', async () => {
   ses.on(SendEmailCommand).rejects(new TooManyRequestsException({ message: 'Too many requests', $metadata: {} }));
 
-  await expect(sesHandler()(mailerEvent())).rejects.toMatchObject({ name: 'TooManyRequestsException' });
-  expect(consoleLines()).toEqual([]);
+  await expect(sesHandler()(mailerEvent())).rejects.toMatchObject({ name: 'DeliveryError', senderError: 'TooManyRequestsException' });
+  expect(output.logs()).toEqual([
+    expect.objectContaining({ level: 'WARN', message: 'message not sent', kind: 'reset_password', error: expect.objectContaining({ name: 'DeliveryError', message: expect.stringContaining('TooManyRequestsException') }) }),
+  ]);
+});
+
+it('keeps what a sender says about the recipient out of the logs and out of what it throws', async () => {
+  const message = sent();
+  ses.on(SendEmailCommand).rejects(new MessageRejected({ message: `Email address is not verified. The following identities failed the check: ${message.to}`, $metadata: {} }));
+
+  const thrown = await sesHandler()(mailerEvent()).then(() => undefined, (error: Error) => error);
+
+  expect(thrown).toMatchObject({ name: 'DeliveryError', senderError: 'MessageRejected' });
+  expect(String(thrown?.message)).not.toContain(message.to);
+  expect(output.lines().join('\n')).not.toContain(message.to);
 });
 
 describe('the deployed handler', () => {

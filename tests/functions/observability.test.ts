@@ -100,6 +100,20 @@ describe('security events', () => {
     expect(output.metrics()).toEqual({ RefreshTokenReuse: 1 });
   });
 
+  it('refresh-token reuse is on record even when ending the session fails (a 503): the thief is refused either way', async () => {
+    const who = await signUp();
+    await routes.refresh(json({ refresh_token: who.refreshToken }));
+    ctx.app.clock.advance(GRACE + 1);
+    output.clear();
+    injectFault(ctx.dynamo.doc, { operation: 'DeleteItem', table: ctx.dynamo.tables.SessionsTable, error: sdkErrors.throttling });
+
+    const stolen = await routes.refresh(json({ refresh_token: who.refreshToken }));
+
+    expect(stolen.statusCode).toBe(503);
+    expect(securityEvents(who.refreshToken)).toEqual([expect.objectContaining({ event: 'refresh_token_reuse', sub: who.sub, sid: who.sid })]);
+    expect(output.metrics()).toEqual({ RefreshTokenReuse: 1, DynamoDBUnavailable: 1 });
+  });
+
   it('a retry inside the grace window is no event', async () => {
     const who = await signUp();
     await routes.refresh(json({ refresh_token: who.refreshToken }));

@@ -75,6 +75,24 @@ describe('GET /sessions', () => {
     for (const raw of [chrome, iphone, '203.0.113.77', '198.51.100.200', '2001:db8:abcd:12::1']) expect(stored).not.toContain(raw);
   });
 
+  it('still lists the sessions, without device and network, when reading those details fails', async () => {
+    const username = uniqueUsername();
+    await ctx.app.auth.register({ username, password: PASSWORD });
+    const event = proxyEvent({ body: { username, password: PASSWORD }, sourceIp: '203.0.113.9' });
+    event.headers['User-Agent'] = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+    ctx.app.clock.advance(1);
+    const laptop = bodyOf(await ctx.handlers.login(event));
+    const newest = async () => (bodyOf(await list(listEvent(authorizerFor(laptop.access_token as string)))).sessions as Record<string, unknown>[])[0];
+    const fault = injectFault(ctx.dynamo.doc, { operation: 'BatchGetItem', table: ctx.dynamo.tables.SessionsTable, error: sdkErrors.throttling });
+
+    const withoutDetails = await newest();
+    fault.remove();
+    const withDetails = await newest();
+
+    expect(withoutDetails).toMatchObject({ id: claimsOf(laptop.access_token as string).sid, device: null, lastSeenFrom: null, current: true });
+    expect(withDetails).toMatchObject({ id: claimsOf(laptop.access_token as string).sid, device: 'Firefox on Windows', lastSeenFrom: '203.0.113.0/24' });
+  });
+
   it('leaves out expired sessions', async () => {
     const username = uniqueUsername();
     const expired = await ctx.app.auth.register({ username, password: PASSWORD });

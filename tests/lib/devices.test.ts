@@ -40,9 +40,13 @@ describe('coarseAddress', () => {
     ['203.0.113.77', '203.0.113.0/24'],
     ['::ffff:10.1.2.3', '10.1.2.0/24'],
     ['2001:db8:abcd:12::1', '2001:db8:abcd::/48'],
-    ['2001:DB8::1', '2001:db8:0::/48'],
+    ['2001:DB8::1', '2001:db8::/48'],
     ['2001:0db8:00ab:ffff:0:0:0:1', '2001:db8:ab::/48'],
-    ['fe80::1%eth0', 'fe80:0:0::/48'],
+    ['fe80::1%eth0', 'fe80::/48'],
+    ['::1', '::/48'],
+    // IPv4 inside IPv6: mapped, written out in full, and 6to4 (whose /48 would hold the whole IPv4 address).
+    ['0:0:0:0:0:ffff:1.2.3.4', '1.2.3.0/24'],
+    ['2002:cb00:7107::1', '203.0.113.0/24'],
   ])('keeps the network of %s: %s', (address, expected) => {
     expect(coarseAddress(address)).toBe(expected);
   });

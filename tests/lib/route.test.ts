@@ -37,7 +37,6 @@ describe('route', () => {
     const response = await handler(fromApp());
 
     expect(response.statusCode).toBe(503);
-    expect(output.metrics()).toEqual({ DynamoDBUnavailable: 1 });
     expect(bodyOf(response)).toMatchObject({ code: 503, error: 'temporarily_unavailable' });
     expect(response.headers).toMatchObject({ 'Retry-After': '1', 'Access-Control-Allow-Origin': APP });
     expect(response.headers['Access-Control-Expose-Headers']).toMatch(/Retry-After/);

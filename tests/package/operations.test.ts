@@ -14,6 +14,14 @@ beforeAll(async () => {
 }, 250_000);
 
 const alarmsOf = (service: PackagedService) => new Map(resourcesOfType(service.resources, 'AWS::CloudWatch::Alarm'));
+interface Metric { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] }
+/** The metrics an alarm reads: its own, or those of its metric-math expression. */
+const metricsOf = (alarm: CfnResource): Metric[] =>
+  alarm.Properties.MetricName
+    ? [{ Namespace: alarm.Properties.Namespace, MetricName: alarm.Properties.MetricName, Dimensions: alarm.Properties.Dimensions }]
+    : (alarm.Properties.Metrics as { MetricStat?: { Metric: Metric } }[]).flatMap((entry) => (entry.MetricStat ? [entry.MetricStat.Metric] : []));
+const watchedBy = (alarm: CfnResource) => metricsOf(alarm).map((metric) => metric.MetricName).sort();
+const reasonsOf = (alarm: CfnResource) => metricsOf(alarm).map((metric) => metric.Dimensions.find((dimension) => dimension.Name === 'Reason')?.Value).sort();
 /** The metric names the code counts: lib/metrics.ts's MetricName, and the authorizer's two. */
 const emitted = () => {
   const metrics = readFileSync(path.join(ROOT, 'lib/metrics.ts'), 'utf8');
@@ -47,8 +55,12 @@ it('alarms on reuse (any), failed-login bursts, authorizer denials, API 5xx and 
     expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
   }
   expect(alarms.get('RefreshTokenReuseAlarm')!.Properties).toMatchObject({ MetricName: 'RefreshTokenReuse', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-  expect(alarms.get('FailedLoginBurstAlarm')!.Properties).toMatchObject({ MetricName: 'FailedLogins', Period: 300, Threshold: 100 });
-  expect(alarms.get('AuthorizerDenyAlarm')!.Properties).toMatchObject({ MetricName: 'AuthorizerDenies', Threshold: 500 });
+  // Failed and throttled logins together (the guard turns a burst of failures into throttled attempts).
+  expect(watchedBy(alarms.get('FailedLoginBurstAlarm')!)).toEqual(['FailedLogins', 'ThrottledLogins']);
+  expect(alarms.get('FailedLoginBurstAlarm')!.Properties).toMatchObject({ Threshold: 100 });
+  // Denials that mean an attack, not the expiries every client meets before it refreshes.
+  expect(reasonsOf(alarms.get('AuthorizerDenyAlarm')!)).toEqual(['bad_signature', 'invalid_claims', 'malformed']);
+  expect(alarms.get('AuthorizerDenyAlarm')!.Properties).toMatchObject({ Threshold: 500 });
   expect(alarms.get('Api5xxAlarm')!.Properties).toMatchObject({
     Namespace: 'AWS/ApiGateway',
     MetricName: '5XXError',
@@ -59,11 +71,15 @@ it('alarms on reuse (any), failed-login bursts, authorizer denials, API 5xx and 
 });
 
 it('watches metrics the code emits, in its namespace and with this stage’s service dimension', () => {
+  let checked = 0;
   for (const [name, alarm] of alarmsOf(prod)) {
-    if (alarm.Properties.Namespace !== 'jwt-auth') continue;
-    expect({ name, metric: emitted().includes(alarm.Properties.MetricName as string) }).toEqual({ name, metric: true });
-    expect(alarm.Properties.Dimensions).toEqual([{ Name: 'service', Value: 'jwt-auth-prod' }]);
+    for (const metric of metricsOf(alarm).filter((candidate) => candidate.Namespace === 'jwt-auth')) {
+      checked += 1;
+      expect({ name, metric: metric.MetricName, emitted: emitted().includes(metric.MetricName) }).toEqual({ name, metric: metric.MetricName, emitted: true });
+      expect(metric.Dimensions[0]).toEqual({ Name: 'service', Value: 'jwt-auth-prod' });
+    }
   }
+  expect(checked).toBe(6); // reuse; failed and throttled logins; three reasons of denial
 });
 
 it('counts throttling of every table, reads and writes', () => {
