@@ -77,6 +77,28 @@ describe('route', () => {
     expect(second).toMatchObject({ ...expected, cold_start: false });
   });
 
+  it('keeps each request’s id and address on its own lines when twenty requests overlap in one process', async () => {
+    // Each handler logs, waits a different while, and logs again: lines of all twenty interleave.
+    const handler = route(deps, async (event) => {
+      logger.info('before');
+      await new Promise((resolve) => setTimeout(resolve, Number(event.requestContext?.identity?.sourceIp?.split('.')[3]) % 7));
+      logger.info('after');
+      return json(200, {});
+    });
+    const events = Array.from({ length: 20 }, (_, i) => {
+      const event = fromApp({ sourceIp: `198.51.100.${i + 1}` });
+      event.requestContext.requestId = `request-${i + 1}`;
+      return event;
+    });
+
+    await Promise.all(events.map((event) => handler(event)));
+
+    const lines = output.logs();
+    expect(lines).toHaveLength(40);
+    for (const line of lines) expect(String(line.request_id).replace('request-', '')).toBe(String(line.source_ip).split('.')[3]);
+    expect(new Set(lines.map((line) => line.request_id)).size).toBe(20);
+  });
+
   it('gives an invalid_token its RFC 6750 challenge with the error and description', async () => {
     const handler = route(deps, throwing(new AuthError('invalid_token', 'The access token belongs to no user.')));
 
