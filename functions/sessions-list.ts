@@ -3,6 +3,7 @@ import { publicKeys } from '../lib/verifier-deps';
 import { json } from '../lib/http';
 import { protectedRoute } from '../lib/route';
 import { ROUTE_SCOPES } from '../lib/scopes';
+import { sessionView } from '../lib/sessions';
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
@@ -12,16 +13,7 @@ const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString(
  */
 export const makeListSessionsHandler = (deps: () => Promise<AppDeps>) =>
   protectedRoute(ROUTE_SCOPES.sessions, deps, async (_event, who, { auth }) => {
-    const sessions = (await auth.listSessions(who.sub)).map((session) => ({
-      id: session.id,
-      clientId: session.clientId,
-      device: session.device ?? null,
-      createdAt: iso(session.createdAt),
-      lastUsedAt: iso(session.lastUsedAt),
-      lastSeenFrom: session.lastSource ?? null,
-      expiresAt: iso(session.expiresAt),
-      current: session.id === who.sid,
-    }));
+    const sessions = (await auth.listSessions(who.sub)).map((session) => ({ ...sessionView(session, iso), current: session.id === who.sid }));
     return json(200, { sessions });
   });
 

@@ -2,7 +2,7 @@ import { logger } from './log';
 import type { Config } from './config';
 import { AuthError } from './errors';
 import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
-import type { SessionStore, SessionSummary } from './sessions';
+import { sessionView, type SessionStore, type SessionSummary } from './sessions';
 import { prepareUsername } from './usernames';
 import { loginKey, type User, type UserStore } from './users';
 
@@ -39,15 +39,7 @@ export interface UserView {
 }
 
 /** A session as `sessions list` shows it; times are ISO 8601. */
-export interface SessionView {
-  id: string;
-  clientId: string;
-  device: string | null;
-  createdAt: string;
-  lastUsedAt: string;
-  lastSeenFrom: string | null;
-  expiresAt: string;
-}
+export type SessionView = ReturnType<typeof sessionView>;
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -94,15 +86,7 @@ export function createAdminService({ config, users, sessions, passwords, isCommo
     /** The sessions of a user that would refresh now, newest first. */
     async listSessions(user: User): Promise<SessionView[]> {
       const listed = await sessions.list(user.sub, seconds(), { credentialVersion: user.credentialVersion, details: true });
-      return listed.map((session) => ({
-        id: session.id,
-        clientId: session.clientId,
-        device: session.device ?? null,
-        createdAt: iso(session.createdAt),
-        lastUsedAt: iso(session.lastUsedAt),
-        lastSeenFrom: session.lastSource ?? null,
-        expiresAt: iso(session.expiresAt),
-      }));
+      return listed.map((session) => sessionView(session, iso));
     },
 
     /**

@@ -54,6 +54,19 @@ export interface SessionSummary {
   lastSource?: string;
 }
 
+/** A session as GET /sessions and `sessions list` show it, its times written by `time` (epoch seconds in). */
+export function sessionView(session: SessionSummary, time: (epochSeconds: number) => string) {
+  return {
+    id: session.id,
+    clientId: session.clientId,
+    device: session.device ?? null,
+    createdAt: time(session.createdAt),
+    lastUsedAt: time(session.lastUsedAt),
+    lastSeenFrom: session.lastSource ?? null,
+    expiresAt: time(session.expiresAt),
+  };
+}
+
 /** How many deletions a bulk clean-up sends at once (BatchWriteItem takes 25 a request). */
 const CLEANUP = { batch: 25, concurrency: 4 } as const;
 type KeysAndAttributes = NonNullable<BatchGetCommandInput['RequestItems']>[string];
