@@ -13,9 +13,8 @@
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual, verify as cryptoVerify, constants, type webcrypto } from 'node:crypto';
 import { base64url, decodeProtectedHeader, errors as joseErrors, UnsecuredJWT } from 'jose';
 import type { SigningAlg, VerifierConfig } from '../lib/config';
-import { AuthError } from '../lib/errors';
 import type { VerificationKeys } from '../lib/keys';
-import { ACCESS_TOKEN_TYPE, EXPIRED_DESCRIPTION, type AccessClaims, type TokenVerifier } from '../lib/tokens';
+import { ACCESS_TOKEN_TYPE, invalid, isAccessClaims, translate, type TokenVerifier } from '../lib/tokens';
 
 /** As lib/tokens.ts. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -54,25 +53,6 @@ function keyObjectOf(alg: SigningAlg, key: webcrypto.CryptoKey | Uint8Array): Ke
   return keyObject;
 }
 
-const invalid = (description: string, cause?: unknown) => new AuthError('invalid_token', description, { cause });
-
-/** lib/tokens.ts `translate`, verbatim (it is not exported). */
-function translate(error: unknown): AuthError {
-  if (error instanceof AuthError) return error;
-  if (error instanceof joseErrors.JWTExpired) return invalid(EXPIRED_DESCRIPTION, error);
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    const what = error.claim === 'nbf' ? 'is not valid yet' : `has an unacceptable ${error.claim} claim`;
-    return invalid(`The access token ${what}.`, error);
-  }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('The access token signature is invalid.', error);
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('The access token is signed with an algorithm that is not accepted.', error);
-  return invalid('The access token is malformed.', error);
-}
-
-function isAccessClaims(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessClaims {
-  return ['sub', 'scope', 'sid', 'client_id', 'jti'].every((claim) => typeof payload[claim] === 'string') && typeof payload.exp === 'number';
-}
-
 type TokenConfig = Pick<VerifierConfig, 'issuer' | 'audience' | 'clockSkew'>;
 
 /** The unsecured header jose's claims check reads `typ` from: the verified token's own `typ`, and alg "none". */
@@ -90,7 +70,7 @@ export function createKeyObjectVerifier(config: TokenConfig, keys: VerificationK
 
   return {
     async verify(token) {
-      if (token.length > MAX_TOKEN_LENGTH) throw invalid('The access token is malformed.');
+      if (token.length > MAX_TOKEN_LENGTH) throw invalid('The access token is malformed.', 'malformed');
       try {
         const parts = token.split('.');
         if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) throw new joseErrors.JWSInvalid('Invalid Compact JWS');
@@ -101,7 +81,7 @@ export function createKeyObjectVerifier(config: TokenConfig, keys: VerificationK
         if (header.alg !== keys.alg) throw new joseErrors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
         // Only our own keys, by kid: jku, x5u and embedded jwk headers are never looked at.
         const key = typeof header.kid === 'string' ? keyObjects.get(header.kid) : undefined;
-        if (key === undefined) throw invalid('The access token is signed by an unknown key.');
+        if (key === undefined) throw invalid('The access token is signed by an unknown key.', 'bad_signature');
         let verified = false;
         try {
           verified = check(Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii'), key, Buffer.from(encodedSignature, 'base64url'));
@@ -118,7 +98,7 @@ export function createKeyObjectVerifier(config: TokenConfig, keys: VerificationK
           currentDate: new Date(now()),
           requiredClaims: ['exp', 'iat', 'sub', 'jti'],
         });
-        if (!isAccessClaims(payload)) throw invalid('The access token is missing required claims.');
+        if (!isAccessClaims(payload)) throw invalid('The access token is missing required claims.', 'invalid_claims');
         return { sub: payload.sub, scope: payload.scope, sid: payload.sid, client_id: payload.client_id, exp: payload.exp, jti: payload.jti };
       } catch (error) {
         throw translate(error);

@@ -49,10 +49,10 @@ export class InvalidTokenError extends AuthError {
   }
 }
 
-const invalid = (description: string, reason: RefusalReason, cause?: unknown) => new InvalidTokenError(description, reason, cause);
+export const invalid = (description: string, reason: RefusalReason, cause?: unknown) => new InvalidTokenError(description, reason, cause);
 
 /** Translates jose's errors into the contract's; nothing else in the code sees a jose error. */
-function translate(error: unknown): AuthError {
+export function translate(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
   if (error instanceof joseErrors.JWTExpired) return invalid(EXPIRED_DESCRIPTION, 'expired', error);
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
@@ -64,7 +64,7 @@ function translate(error: unknown): AuthError {
   return invalid('The access token is malformed.', 'malformed', error);
 }
 
-function isAccessClaims(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessClaims {
+export function isAccessClaims(payload: Record<string, unknown>): payload is Record<string, unknown> & AccessClaims {
   return ['sub', 'scope', 'sid', 'client_id', 'jti'].every((claim) => typeof payload[claim] === 'string') && typeof payload.exp === 'number';
 }
 
