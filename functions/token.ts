@@ -1,9 +1,12 @@
 import { argon2Hasher } from '../lib/argon2';
+import { checkPasswordGrant } from '../lib/clients';
+import { loadProviderConfig } from '../lib/config';
 import { appDeps, type AppDeps } from '../lib/deps';
 import { signingKeysFromSecret } from '../lib/secrets';
 import { AuthError } from '../lib/errors';
-import { clientOrigin, sourceIp, tokenResponse } from '../lib/http';
+import { clientOrigin, header, sourceIp, tokenResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
+import { authenticateClient } from '../lib/provider';
 import { route } from '../lib/route';
 
 const required = (params: Record<string, string>, name: string) => {
@@ -12,20 +15,33 @@ const required = (params: Record<string, string>, name: string) => {
   return value;
 };
 
-/** POST /oauth/token (RFC 6749 §4.3, §6): the password and refresh_token grants, form or JSON. */
+/**
+ * POST /oauth/token (RFC 6749 §4.1.3, §4.3, §6): the authorization_code grant with PKCE (RFC 7636), the
+ * password grant while PASSWORD_GRANT is on, and refresh_token; form or JSON. A registered confidential
+ * client authenticates (HTTP Basic or client_secret_post) for every grant.
+ */
 export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
-  route(deps, async (event, { auth }) => {
+  route(deps, async (event, { auth, clients, passwordGrant, provider }) => {
     const params = parseOAuthParams(event);
-    const clientId = clientIdParam(params.client_id);
     const grantType = required(params, 'grant_type');
+    if (!clients) throw new AuthError('server_error', 'This function cannot authenticate clients.');
+    const { clientId: named, client } = await authenticateClient(clients, params, header(event, 'authorization'));
+    const clientId = clientIdParam(named);
+    if (grantType === 'authorization_code') {
+      if (!provider) throw new AuthError('server_error', 'This function cannot redeem codes.');
+      if (!client) throw new AuthError(named === undefined ? 'invalid_request' : 'invalid_client', named === undefined ? 'The "client_id" parameter is required.' : 'The client_id names no registered client.');
+      const exchanged = { code: params.code, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier };
+      return tokenResponse(200, await provider.exchange(client, exchanged, clientOrigin(event)));
+    }
     if (grantType === 'password') {
+      await checkPasswordGrant(clients, passwordGrant, clientId);
       const credentials = { username: required(params, 'username'), password: required(params, 'password') };
       return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, ...clientOrigin(event) }));
     }
     if (grantType === 'refresh_token') {
       return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, { clientId, sourceIp: sourceIp(event) }));
     }
-    throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use password or refresh_token.');
+    throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use authorization_code or refresh_token.');
   });
 
-export const handler = makeTokenHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher }));
+export const handler = makeTokenHandler(appDeps({ keys: signingKeysFromSecret, passwords: argon2Hasher, oauth: loadProviderConfig }));

@@ -8,7 +8,7 @@ import { count } from './metrics';
 import { AuthError } from './errors';
 import { validateNewPassword, type CommonPasswordCheck, type PasswordHasher } from './passwords';
 import { parseRefreshToken } from './refresh-tokens';
-import { resolveScope } from './scopes';
+import { OPENID_SCOPES, resolveScope } from './scopes';
 import { endOf, type Session, type SessionStore, type SessionSummary } from './sessions';
 import type { PasswordGuard, Reservation } from './throttle';
 import type { TokenService } from './tokens';
@@ -23,7 +23,11 @@ export interface IssuedTokens {
   /** Seconds until the session ends unless refreshed (idle) or in any case (absolute), whichever is first. */
   refreshExpiresIn: number;
   scope: string;
+  /** The authorization code grant with `openid`: the OpenID Connect ID token. */
+  idToken?: string;
 }
+
+const isOpenIdScope = (scope: string) => (OPENID_SCOPES as readonly string[]).includes(scope);
 
 /** The client id recorded when a client names none (public clients, RFC 6749 §2.1). */
 export const DEFAULT_CLIENT_ID = 'default';
@@ -98,11 +102,11 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     return index === -1 ? Number.MAX_SAFE_INTEGER : index;
   };
   /**
-   * What this user may have now: the default scopes and the ones granted to them, of those the service
+   * What this user may have now: the default scopes, the OpenID ones and those granted to them, of those the service
    * still knows. A withdrawn grant, or a scope removed from the configuration, stops at the next refresh.
    */
   const allowedFor = (user: User) =>
-    config.scopes.filter((scope) => config.defaultScopes.includes(scope) || user.scopes?.has(scope) === true);
+    config.scopes.filter((scope) => config.defaultScopes.includes(scope) || isOpenIdScope(scope) || user.scopes?.has(scope) === true);
   const grantable = (scopes: Iterable<string>, user: User) => {
     const allowed = allowedFor(user);
     return [...scopes].filter((scope) => allowed.includes(scope));
@@ -169,28 +173,83 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     throw error;
   }
 
+  /**
+   * Checks a username and password, the attempt reserved first (lib/throttle.ts): the user, or `invalid_grant`
+   * (an unknown user and a wrong password alike, after the same reads and the same hash), `slow_down` when
+   * throttled. The hosted sign-in page and every password grant share it, and so share its counters.
+   */
+  async function authenticate({ username, password, sourceIp }: Pick<Credentials, 'username' | 'password' | 'sourceIp'>): Promise<User> {
+    if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
+      throw new AuthError('invalid_request', '"username" and "password" are required strings.');
+    }
+    const key = loginKey(username);
+    const found = users.findByUsername(key);
+    return Promise.all([guard.reserve(key, sourceIp, seconds()), found])
+      .then(([reservation, user]) => checked(user, reservation))
+      .catch((error: unknown) => refusedLogin(error, found));
+
+    async function checked(user: User | undefined, reservation: Reservation): Promise<User> {
+      if (!(await hasher().verify(user?.passwordHash, password as string)) || !user) throw badCredentials();
+      // The right password gives its attempt back, whatever else refuses the login.
+      await guard.succeeded(reservation);
+      if (user.disabled) throw disabledAccount();
+      if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password as string));
+      return user;
+    }
+  }
+
+  /**
+   * Starts a session of `user` and issues its tokens. The credential checked must still be the current one when
+   * the session exists: a password change racing this either shows here, or leaves the session on a stale
+   * version that never refreshes.
+   */
+  async function sessionFor(user: User, clientId: string, scope: string, from: Pick<Credentials, 'sourceIp' | 'userAgent'>) {
+    const [started, current] = await Promise.all([startSession(user, clientId, scope.split(' '), from), users.get(user.sub)]);
+    if (!belongsToCurrentCredential(started.session, current) || current?.disabled) {
+      await sessions.revoke(started.session.id);
+      throw badCredentials();
+    }
+    return { tokens: await issue(started.session, started.refreshToken, scope), sessionId: started.session.id };
+  }
+
+  /** Creates a user; the verification of its address, if any, is queued by `announce` once the caller is done. */
+  async function createUser({ username, password, email }: Pick<Credentials, 'username' | 'password' | 'email'>) {
+    const name = prepareUsername(username);
+    const secret = newPassword(password);
+    const address = email === undefined ? undefined : normalizeEmail(email);
+    const sub = randomUUID();
+    const verification = address === undefined ? undefined : emailVerification(sendsMail(), { sub, displayName: name.displayName }, address, seconds());
+    const user = await users.create(name, await hasher().hash(secret), seconds(), {
+      sub,
+      ...(verification && address ? { email: { address, token: verification.pending } } : {}),
+    });
+    const announce = async (details: Record<string, string>) => {
+      // The account exists whatever becomes of the message: a lost one is sent again by POST /auth/email.
+      if (verification) await sendsMail().queue.send(verification.message).catch((error: unknown) => logger.warn('could not queue a verification message', error));
+      count('Registrations');
+      logger.info('user registered', { sub: user.sub, ...details });
+    };
+    return { user, announce };
+  }
+
+  /** Creates a user at the hosted sign-up page: no session of its own (the browser's sign-in follows). */
+  async function signUp(credentials: Pick<Credentials, 'username' | 'password' | 'email'>): Promise<User> {
+    const { user, announce } = await createUser(credentials);
+    await announce({ via: 'hosted_page' });
+    return user;
+  }
+
   return {
     /** Creates a user and starts their first session. */
     async register({ username, password, scope, clientId = DEFAULT_CLIENT_ID, email, sourceIp, userAgent }: Credentials): Promise<IssuedTokens> {
-      const name = prepareUsername(username);
-      const secret = newPassword(password);
-      const address = email === undefined ? undefined : normalizeEmail(email);
       const granted = resolveScope(scope, config.defaultScopes);
-      const sub = randomUUID();
-      const verification = address === undefined ? undefined : emailVerification(sendsMail(), { sub, displayName: name.displayName }, address, seconds());
-      const user = await users.create(name, await hasher().hash(secret), seconds(), {
-        sub,
-        ...(verification && address ? { email: { address, token: verification.pending } } : {}),
-      });
+      const { user, announce } = await createUser({ username, password, email });
       // No transactions here: if the session cannot be stored, take the user back, so a retry can succeed.
       const started = await startSession(user, clientId, granted.split(' '), { sourceIp, userAgent }).catch(async (error: unknown) => {
         await users.remove(user).catch((cleanup: unknown) => logger.warn('could not take back a registration', cleanup));
         throw error;
       });
-      // The account exists whatever becomes of the message: a lost one is sent again by POST /auth/email.
-      if (verification) await sendsMail().queue.send(verification.message).catch((error: unknown) => logger.warn('could not queue a verification message', error));
-      count('Registrations');
-      logger.info('user registered', { sub: user.sub, sid: started.session.id, client_id: clientId });
+      await announce({ sid: started.session.id, client_id: clientId });
       return issue(started.session, started.refreshToken, granted);
     },
 
@@ -199,42 +258,24 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
      * an unknown user and a wrong password answer alike, after the same reads and the same hash.
      */
     async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp, userAgent }: Credentials): Promise<IssuedTokens> {
-      if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
-        throw new AuthError('invalid_request', '"username" and "password" are required strings.');
-      }
       // Well-formed and known to the service, before any attempt is counted; the user's own after the password.
       if (scope !== undefined) resolveScope(scope, config.scopes);
-      const key = loginKey(username);
-      const found = users.findByUsername(key);
-      const tokens = await Promise.all([guard.reserve(key, sourceIp, seconds()), found])
-        .then(([reservation, user]) => checkedLogin(user, reservation))
-        .catch((error: unknown) => refusedLogin(error, found));
+      const user = await authenticate({ username, password, sourceIp });
+      const granted = scopeFor(user, scope);
+      const { tokens: issued } = await sessionFor(user, clientId, granted, { sourceIp, userAgent });
       count('Logins');
-      return tokens;
-
-      async function checkedLogin(user: User | undefined, reservation: Reservation): Promise<IssuedTokens> {
-        if (!(await hasher().verify(user?.passwordHash, password as string)) || !user) throw badCredentials();
-        // The right password gives its attempt back, whatever else refuses the login.
-        const givenBack = guard.succeeded(reservation);
-        let granted: string;
-        try {
-          if (user.disabled) throw disabledAccount();
-          granted = scopeFor(user, scope);
-        } catch (error) {
-          await givenBack;
-          throw error;
-        }
-        // The credential checked must still be the current one when the session exists: a password change
-        // racing this login either shows here, or leaves the session on a stale version that never refreshes.
-        const [started, current] = await Promise.all([startSession(user, clientId, granted.split(' '), { sourceIp, userAgent }), users.get(user.sub), givenBack]);
-        if (!belongsToCurrentCredential(started.session, current)) {
-          await sessions.revoke(started.session.id);
-          throw badCredentials();
-        }
-        if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password as string));
-        return issue(started.session, started.refreshToken, granted);
-      }
+      return issued;
     },
+
+    authenticate,
+
+    /** A new session of `user` for `clientId` with `scope` (already granted), e.g. for an authorization code. */
+    sessionFor,
+
+    /** What `user` may be granted of `requested` (space-separated): `invalid_scope` when any of it is not theirs. */
+    scopeFor,
+
+    signUp,
 
     /**
      * Rotates a refresh token, reading the user in parallel: a session of a deleted user, or one started under
@@ -285,6 +326,21 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     },
 
     /** The user's live sessions, newest first, at most MAX_SESSIONS_PER_USER. */
+    /**
+     * The OpenID Connect userinfo claims (Core §5.3) that `scope` allows: `sub` always, `preferred_username`
+     * with `profile`, and with `email` the address once verified.
+     */
+    async userinfo(sub: string, scope: string): Promise<Record<string, string | boolean>> {
+      const user = await users.get(sub);
+      if (!user || user.disabled) throw noSuchUser();
+      const scopes = new Set(scope.split(' '));
+      return {
+        sub: user.sub,
+        ...(scopes.has('profile') ? { preferred_username: user.displayName } : {}),
+        ...(scopes.has('email') && user.email && user.emailVerified === true ? { email: user.email, email_verified: true } : {}),
+      };
+    },
+
     async listSessions(sub: string): Promise<SessionSummary[]> {
       const user = await users.get(sub);
       if (!user) return [];

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors';
-import { SCOPE_TOKEN } from './scopes';
+import { OPENID_SCOPES, SCOPE_TOKEN } from './scopes';
 
 /** The JWS algorithms this service can sign with; the facts about each live in lib/keys.ts. */
 export const SIGNING_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
@@ -182,7 +182,9 @@ function scopeSettings(env: Env): Pick<MetadataConfig, 'defaultScopes' | 'scopes
   const scopes = scopeList(env, 'SCOPES', defaultScopes.join(' '));
   const missing = defaultScopes.find((scope) => !scopes.includes(scope));
   if (missing !== undefined) throw new ConfigError('SCOPES', `must hold every scope of DEFAULT_SCOPES, and lacks "${missing}"`);
-  return { defaultScopes, scopes: [...defaultScopes, ...scopes.filter((scope) => !defaultScopes.includes(scope))] };
+  // The OpenID scopes are always known (lib/scopes.ts), after those configured.
+  const known = [...defaultScopes, ...scopes.filter((scope) => !defaultScopes.includes(scope))];
+  return { defaultScopes, scopes: [...known, ...OPENID_SCOPES.filter((scope) => !known.includes(scope))] };
 }
 
 /** What the JWKS and discovery routes read: the edge, the verifier's settings and the scopes. */
@@ -199,6 +201,48 @@ export function loadMailConfig(env: Env = process.env): MailConfig {
     passwordResetTtl: seconds(env, 'PASSWORD_RESET_TTL', 900, { min: 60, max: 24 * 3600 }),
     emailVerificationTtl: seconds(env, 'EMAIL_VERIFICATION_TTL', 86_400, { min: 60, max: 30 * 24 * 3600 }),
     queue: outboxDir ? { outboxDir } : { mailerFunction: text(env, 'MAILER_FUNCTION') },
+  };
+}
+
+/** Whether the password grant is on (PASSWORD_GRANT, default true): `grant_type=password` and POST /auth/login. */
+function passwordGrant(env: Env): boolean {
+  const raw = env.PASSWORD_GRANT?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError('PASSWORD_GRANT', `must be true or false, got "${raw}"`);
+}
+
+/** What discovery reads besides the metadata: whether to list the password grant. */
+export function loadDiscoveryConfig(env: Env = process.env): MetadataConfig & { passwordGrant: boolean } {
+  return { ...loadMetadataConfig(env), passwordGrant: passwordGrant(env) };
+}
+
+/** What the functions that take a password for a client read: the registered clients and the grant's switch. */
+export interface ClientsConfig {
+  clientsTable: string;
+  /** OAUTH_CLIENTS: a JSON list of clients (lib/clients.ts `parseClients` checks it); empty when unset. */
+  oauthClients: string;
+  passwordGrant: boolean;
+}
+
+export function loadClientsConfig(env: Env = process.env): ClientsConfig {
+  return { clientsTable: text(env, 'CLIENTS_TABLE'), oauthClients: env.OAUTH_CLIENTS?.trim() ?? '', passwordGrant: passwordGrant(env) };
+}
+
+/** What the OpenID provider's functions (authorization and token endpoints) read besides. */
+export interface ProviderConfig extends ClientsConfig {
+  codesTable: string;
+  browserSessionsTable: string;
+  /** Seconds a sign-in at the hosted page lasts for single sign-on (BROWSER_SESSION_TTL, default 12 hours). */
+  browserSessionTtl: number;
+}
+
+export function loadProviderConfig(env: Env = process.env): ProviderConfig {
+  return {
+    ...loadClientsConfig(env),
+    codesTable: text(env, 'CODES_TABLE'),
+    browserSessionsTable: text(env, 'BROWSER_SESSIONS_TABLE'),
+    browserSessionTtl: seconds(env, 'BROWSER_SESSION_TTL', 43_200, { min: 60, max: 30 * 24 * 3600 }),
   };
 }
 

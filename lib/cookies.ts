@@ -37,7 +37,7 @@ export function cookieMode(event: HttpEvent): boolean {
  * `https://….execute-api…/prod/auth/refresh`; nothing behind a custom domain or locally), so the cookie's
  * Path matches the URL the browser used.
  */
-function pathPrefix(event: HttpEvent): string {
+export function pathPrefix(event: HttpEvent): string {
   const full = event.requestContext?.path;
   const route = event.path;
   if (typeof full !== 'string' || typeof route !== 'string' || !full.endsWith(route)) return '';
@@ -61,10 +61,15 @@ function cookieHeader(event: HttpEvent): string {
  * The refresh token from the cookie of `path` (the first, if a browser sent several: the most specific
  * path comes first), or undefined when there is none.
  */
-export function refreshTokenCookie(event: HttpEvent, path: keyof typeof REFRESH_COOKIES): string | undefined {
+/** The value of the cookie `name`, or undefined (a Cookie header beyond 8 KB is refused). */
+export function readCookie(event: HttpEvent, name: string): string | undefined {
   const text = cookieHeader(event);
   if (text.length > MAX_COOKIE_HEADER) throw new AuthError('invalid_request', 'The Cookie header is too long.');
-  return parseCookie(text)[REFRESH_COOKIES[path].name] || undefined;
+  return parseCookie(text)[name] || undefined;
+}
+
+export function refreshTokenCookie(event: HttpEvent, path: keyof typeof REFRESH_COOKIES): string | undefined {
+  return readCookie(event, REFRESH_COOKIES[path].name);
 }
 
 /** Set-Cookie for both cookies: the token for `maxAge` seconds, or, without a token, their removal. */

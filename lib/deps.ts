@@ -2,7 +2,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAccountService, type AccountMail, type AccountService } from './accounts';
 import { createAuthService, type AuthService } from './auth';
 import { createTokenService, type TokenService } from './tokens';
-import { loadConfig, type Config, type KeySourceReader, type MailConfig } from './config';
+import { createClientStore, parseClients, type ClientStore } from './clients';
+import { loadConfig, type ClientsConfig, type Config, type Env, type KeySourceReader, type MailConfig, type ProviderConfig } from './config';
+import { createProvider, type Provider } from './provider';
+import { createBrowserSessionStore, createCodeStore } from './provider-store';
 import { createDocumentClient } from './dynamo';
 import type { VerificationKeys } from './keys';
 import { createSessionStore, type SessionStore } from './sessions';
@@ -19,6 +22,12 @@ export interface AppDeps extends VerifierDeps<Config> {
   guard: PasswordGuard;
   auth: AuthService;
   accounts: AccountService;
+  /** The registered OAuth clients, for the functions that take a password for a client or run the provider. */
+  clients?: ClientStore;
+  /** PASSWORD_GRANT: whether POST /auth/login and grant_type=password work (true where it is not read). */
+  passwordGrant: boolean;
+  /** The OpenID provider, for the authorization and token endpoints. */
+  provider?: Provider;
 }
 
 export interface AppDepsOptions extends VerifierDepsOptions<Config> {
@@ -29,6 +38,8 @@ export interface AppDepsOptions extends VerifierDepsOptions<Config> {
   isCommonPassword?: CommonPasswordCheck;
   /** The messages, for the functions that send them. */
   mail?: AccountMail;
+  /** The clients (login, token) and the provider's tables too (authorize, token). */
+  oauth?: ClientsConfig | ProviderConfig;
 }
 
 /**
@@ -51,7 +62,23 @@ export function createAppDeps(options: AppDepsOptions): AppDeps {
   const { passwords, isCommonPassword, mail } = options;
   const auth = createAuthService({ config, users, sessions, tokens, guard, now, passwords, isCommonPassword, mail });
   const accounts = createAccountService({ users, sessions, guard, resetGuard, now, passwords, isCommonPassword, mail });
-  return { ...verifier, tokens, users, sessions, guard, auth, accounts };
+  const { oauth } = options;
+  const clients = oauth ? createClientStore(doc, oauth.clientsTable, parseClients(oauth.oauthClients)) : undefined;
+  const provider =
+    oauth && clients && 'codesTable' in oauth
+      ? createProvider({
+          config: { ...config, browserSessionTtl: oauth.browserSessionTtl },
+          clients,
+          codes: createCodeStore(doc, oauth.codesTable),
+          browsers: createBrowserSessionStore(doc, oauth.browserSessionsTable),
+          users,
+          sessions,
+          tokens,
+          auth,
+          now,
+        })
+      : undefined;
+  return { ...verifier, tokens, users, sessions, guard, auth, accounts, clients, passwordGrant: oauth?.passwordGrant ?? true, provider };
 }
 
 /**
@@ -70,6 +97,8 @@ export interface AppDepsFeatures extends Pick<AppDepsOptions, 'passwords' | 'isC
   keys: KeyLoader;
   /** For the functions that send messages: lib/mail-deps.ts `mailFromEnvironment`. */
   mail?: { load(env?: Record<string, string | undefined>): MailConfig; queue(config: MailConfig): AccountMail };
+  /** For the functions that know the OAuth clients: lib/config.ts `loadClientsConfig` or `loadProviderConfig`. */
+  oauth?: (env: Env) => ClientsConfig | ProviderConfig;
 }
 
 /**
@@ -77,14 +106,18 @@ export interface AppDepsFeatures extends Pick<AppDepsOptions, 'passwords' | 'isC
  * (a signer's again every KEY_SET_MAX_AGE_MS, for the key set): only what its handler uses (the signing
  * key, the argon2 hasher, the common-password list) is given to it.
  */
-export const appDeps = ({ keys, mail, ...extra }: AppDepsFeatures) => {
+export const appDeps = ({ keys, mail, oauth, ...extra }: AppDepsFeatures) => {
   let doc: DynamoDBDocumentClient | undefined;
   let messages: AccountMail | undefined;
   return productionDeps(
-    () => ({ config: loadConfig(process.env, keys.source), mail: mail?.load(process.env) }),
-    async ({ config, mail: mailConfig }) => {
+    () => {
+      const clients = oauth?.(process.env);
+      if (clients) parseClients(clients.oauthClients); // a bad OAUTH_CLIENTS fails the cold start, naming it
+      return { config: loadConfig(process.env, keys.source), mail: mail?.load(process.env), oauth: clients };
+    },
+    async ({ config, mail: mailConfig, oauth: clients }) => {
       messages ??= mail && mailConfig ? mail.queue(mailConfig) : undefined;
-      return createAppDeps({ config, keys: await keys.load(config), doc: (doc ??= createDocumentClient(config)), mail: messages, ...extra });
+      return createAppDeps({ config, keys: await keys.load(config), doc: (doc ??= createDocumentClient(config)), mail: messages, oauth: clients, ...extra });
     },
     { maxAgeMs: keys.maxAgeMs },
   );

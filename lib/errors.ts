@@ -6,6 +6,8 @@
 const ERROR_STATUS = {
   invalid_request: 400,
   invalid_grant: 400,
+  invalid_client: 401,
+  unauthorized_client: 400,
   invalid_scope: 400,
   unsupported_grant_type: 400,
   invalid_token: 401,

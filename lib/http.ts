@@ -13,6 +13,10 @@ export interface HttpEvent {
   body?: string | null;
   isBase64Encoded?: boolean;
   pathParameters?: Record<string, string | undefined> | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, (string | undefined)[] | undefined> | null;
+  /** HTTP API v2. */
+  rawQueryString?: string;
   requestContext?: {
     /** The path as the client sent it, with the stage when the URL has one (REST v1). */
     path?: string;
@@ -138,6 +142,7 @@ export function tokenResponse(statusCode: number, tokens: IssuedTokens, { refres
     expires_in: tokens.expiresIn,
     ...(refreshTokenInBody ? { refresh_token: tokens.refreshToken } : {}),
     scope: tokens.scope,
+    ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
   });
 }
 

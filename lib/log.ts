@@ -45,6 +45,8 @@ const withRequestFacts = (fields: Record<string, unknown>) => {
 /** The security events, by their stable names (README, "Operating it"). */
 export type SecurityEvent =
   | 'refresh_token_reuse'
+  | 'authorization_code_replayed'
+  | 'browser_session_ended'
   | 'login_throttled'
   | 'password_changed'
   | 'password_reset_requested'

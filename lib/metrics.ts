@@ -16,6 +16,8 @@ export type MetricName =
   | 'ThrottledLogins'
   | 'Refreshes'
   | 'RefreshTokenReuse'
+  | 'CodeExchanges'
+  | 'CodeReplayed'
   | 'PasswordResetRequests'
   | 'PasswordResets'
   | 'AccountsDeleted'

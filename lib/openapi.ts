@@ -1,6 +1,6 @@
 import { version } from '../package.json';
 import { SIGNING_ALGORITHMS } from './config';
-import { discoveryDocument, ENDPOINTS, GRANT_TYPES } from './discovery';
+import { discoveryDocument, ENDPOINTS, GRANT_TYPES, UI_LOCALES } from './discovery';
 import { REFRESH_COOKIES, TRANSPORT_HEADER } from './cookies';
 import { EMAIL_MAX_LENGTH } from './email';
 import type { ErrorCode } from './errors';
@@ -112,6 +112,8 @@ const ERROR_MEANINGS = {
   invalid_scope: 'A scope that is malformed, unknown (not in SCOPES), neither a default one nor granted to the user, or wider than the session was granted.',
   unsupported_grant_type: `A grant type other than ${GRANT_TYPES.join(' or ')}.`,
   invalid_token: 'The access token is missing, malformed, forged or expired, or its user no longer exists (RFC 6750 §3.1).',
+  invalid_client: 'A confidential client did not authenticate, or authenticated wrongly, at the token endpoint (RFC 6749 §5.2).',
+  unauthorized_client: 'The client may not use this grant: a third-party client asked for the password grant.',
   insufficient_scope: 'The access token lacks the scope the route needs (RFC 6750 §3.1).',
   not_found: 'No such session of the caller, or no such route.',
   username_taken: 'The username is taken (OAuth has no code for this).',
@@ -710,14 +712,27 @@ const listOf = (items: JsonSchema, description: string): JsonSchema => ({ type: 
 
 /** The fields of the RFC 8414 metadata document; typed by what lib/discovery.ts returns, so none is missed. */
 const METADATA_FIELDS: Record<keyof ReturnType<typeof discoveryDocument>, JsonSchema> = {
-  issuer: uri('ISSUER: the `iss` of every access token.'),
+  issuer: uri('ISSUER: the `iss` of every access token and ID token.'),
+  authorization_endpoint: uri(`The issuer plus ${ENDPOINTS.authorization}: the hosted sign-in page.`),
   token_endpoint: uri(`The issuer plus ${ENDPOINTS.token}.`),
+  userinfo_endpoint: uri(`The issuer plus ${ENDPOINTS.userinfo}.`),
+  end_session_endpoint: uri(`The issuer plus ${ENDPOINTS.endSession} (RP-initiated logout).`),
   revocation_endpoint: uri(`The issuer plus ${ENDPOINTS.revocation}.`),
   jwks_uri: uri(`The issuer plus ${ENDPOINTS.jwks}.`),
-  grant_types_supported: listOf({ enum: [...GRANT_TYPES] }, 'The grants of the token endpoint.'),
-  response_types_supported: { type: 'array', maxItems: 0, description: 'None: there is no authorization endpoint.' },
-  scopes_supported: listOf({ type: 'string', pattern: SCOPE_TOKEN.source }, 'SCOPES: every scope this service knows, those every user may have (DEFAULT_SCOPES) and those granted to some users only.'),
-  token_endpoint_auth_methods_supported: listOf({ const: 'none' }, 'Public clients only.'),
+  grant_types_supported: listOf({ enum: [...GRANT_TYPES] }, 'The grants of the token endpoint; `password` only while PASSWORD_GRANT is on.'),
+  response_types_supported: listOf({ const: 'code' }, 'The authorization code flow only.'),
+  response_modes_supported: listOf({ const: 'query' }, 'The code and the errors come back in the redirect URI\'s query.'),
+  subject_types_supported: listOf({ const: 'public' }, 'One `sub` per user for every client.'),
+  scopes_supported: listOf({ type: 'string', pattern: SCOPE_TOKEN.source }, 'SCOPES: every scope this service knows, those every user may have (DEFAULT_SCOPES, openid, email) and those granted to some users only.'),
+  claims_supported: listOf({ type: 'string' }, 'The claims of ID tokens and userinfo.'),
+  prompt_values_supported: listOf({ enum: ['none', 'login', 'consent', 'select_account'] }, 'The prompt values the authorization endpoint understands.'),
+  ui_locales_supported: listOf({ enum: [...UI_LOCALES] }, 'The languages of the hosted pages.'),
+  id_token_signing_alg_values_supported: listOf({ enum: [...SIGNING_ALGORITHMS] }, 'SIGNING_ALG: how ID tokens are signed.'),
+  code_challenge_methods_supported: listOf({ const: 'S256' }, 'PKCE (RFC 7636) is required of every client, with S256; plain is refused.'),
+  authorization_response_iss_parameter_supported: { type: 'boolean', const: true, description: 'Every authorization response carries `iss` (RFC 9207).' },
+  request_parameter_supported: { type: 'boolean', const: false },
+  request_uri_parameter_supported: { type: 'boolean', const: false },
+  token_endpoint_auth_methods_supported: listOf({ enum: ['none', 'client_secret_basic', 'client_secret_post'] }, 'Public clients send only their client_id; registered confidential clients authenticate.'),
   revocation_endpoint_auth_methods_supported: listOf({ const: 'none' }, 'Public clients only.'),
   access_token_signing_alg_values_supported: listOf({ enum: [...SIGNING_ALGORITHMS] }, 'SIGNING_ALG: how access tokens are signed.'),
 };
@@ -740,6 +755,16 @@ const exact = (properties: Record<string, JsonSchema>, required: string[], extra
 
 /** The parameters of each grant of the token endpoint. */
 const GRANTS: Record<(typeof GRANT_TYPES)[number], { title: string; properties: Record<string, JsonSchema>; required: string[] }> = {
+  authorization_code: {
+    title: 'Authorization code grant with PKCE (RFC 6749 §4.1.3, RFC 7636 §4.5)',
+    properties: {
+      code: { type: 'string', minLength: 1, description: 'The code from the redirect: single-use, 60 seconds.' },
+      redirect_uri: uri('The redirect_uri of the authorization request, exactly.'),
+      code_verifier: { type: 'string', pattern: '^[A-Za-z0-9._~-]{43,128}$', description: 'The PKCE verifier whose S256 is the request\'s code_challenge.' },
+      client_id: { type: 'string', minLength: 1, description: 'The client the code was issued to (or in HTTP Basic, for a confidential client).' },
+    },
+    required: ['code', 'redirect_uri', 'code_verifier'],
+  },
   password: {
     title: 'Resource owner password credentials grant (RFC 6749 §4.3)',
     properties: { username: { type: 'string', minLength: 1 }, password: anyPassword },

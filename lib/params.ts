@@ -15,7 +15,8 @@ export function parseOAuthParams(event: HttpEvent): Record<string, string> {
   });
 }
 
-function formParams(text: string): Record<string, string> {
+/** `application/x-www-form-urlencoded` (a body, or a query string): repeats refused, empty values omitted. */
+export function formParams(text: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(text)) {
     if (name in params) throw new AuthError('invalid_request', `The "${shortName(name)}" parameter is repeated.`);

@@ -6,7 +6,15 @@ export const ROUTE_SCOPES = {
   sessions: 'sessions',
   /** Acts on every session of the account: changing the password, logging out everywhere. */
   account: 'sessions',
+  /** OpenID Connect Core §5.3: userinfo answers access tokens issued with `openid`. */
+  userinfo: 'openid',
 } as const satisfies Record<string, string | undefined>;
+
+/**
+ * The OpenID Connect scopes (Core §5.4), which every user may grant an app at the authorization endpoint:
+ * `openid` (an ID token) and `email` (the verified address at userinfo). `profile` is a default scope.
+ */
+export const OPENID_SCOPES = ['openid', 'email'] as const;
 
 /** RFC 6749 §3.3 scope-token. */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

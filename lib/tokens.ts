@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import { compactVerify, errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import type { Config, VerifierConfig } from './config';
 import { AuthError } from './errors';
 import type { VerificationKeys } from './keys';
@@ -32,8 +32,25 @@ export interface TokenVerifier {
   verify(token: string): Promise<AccessClaims>;
 }
 
+/** What an ID token says (OpenID Connect Core §2): who signed in, when and how, for which client. */
+export interface IdTokenGrant {
+  sub: string;
+  clientId: string;
+  authTime: number;
+  amr: string[];
+  /** The browser session's public id: what RP-initiated logout names. */
+  sid: string;
+  nonce?: string;
+}
+
 export interface TokenService extends TokenVerifier {
   issue(grant: AccessTokenGrant): Promise<{ accessToken: string; expiresIn: number }>;
+  issueIdToken(grant: IdTokenGrant): Promise<string>;
+  /**
+   * An ID token this service issued, as an `id_token_hint` (RP-initiated logout): its signature and issuer
+   * are checked, its expiry is not (a hint may be old). Undefined for anything else.
+   */
+  readIdTokenHint(token: string): Promise<{ sub: string; aud: string; sid?: string } | undefined>;
 }
 
 /** Verifying needs the issuer, audience and skew; issuing also the lifetime, which verifiers do not read. */
@@ -123,5 +140,38 @@ export function createTokenService(config: TokenConfig, keys: VerificationKeys, 
         .sign(signing.key);
       return { accessToken, expiresIn: ttl };
     },
+    async issueIdToken({ sub, clientId, authTime, amr, sid, nonce }) {
+      const { signing } = keys;
+      const ttl = config.accessTokenTtl;
+      if (!signing || ttl === undefined) throw new AuthError('server_error', 'This function cannot sign.');
+      const issuedAt = Math.floor(now() / 1000);
+      // typ JWT, never at+jwt: an ID token is refused wherever an access token is expected.
+      return new SignJWT({ auth_time: authTime, amr, sid, ...(nonce === undefined ? {} : { nonce }) })
+        .setProtectedHeader({ alg: keys.alg, kid: signing.kid, typ: 'JWT' })
+        .setIssuer(config.issuer)
+        .setSubject(sub)
+        .setAudience(clientId)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + Math.max(ttl, 300))
+        .sign(signing.key);
+    },
+    async readIdTokenHint(token) {
+      if (token.length > MAX_TOKEN_LENGTH) return undefined;
+      try {
+        const { payload, protectedHeader } = await compactVerify(token, (header) => getKeyOf(keys, header), { algorithms: [keys.alg] });
+        if (protectedHeader.typ !== 'JWT') return undefined;
+        const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+        if (claims.iss !== config.issuer || typeof claims.sub !== 'string' || typeof claims.aud !== 'string') return undefined;
+        return { sub: claims.sub, aud: claims.aud, ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}) };
+      } catch {
+        return undefined;
+      }
+    },
   };
+}
+
+function getKeyOf(keys: VerificationKeys, header: JWTHeaderParameters) {
+  const key = typeof header.kid === 'string' ? keys.verification.get(header.kid) : undefined;
+  if (key === undefined) throw invalid('The token is signed by an unknown key.', 'bad_signature');
+  return key;
 }

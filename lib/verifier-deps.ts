@@ -1,4 +1,4 @@
-import { loadEdgeConfig, loadMetadataConfig, loadProtectedRouteConfig, loadVerifierConfig, onceLoaded, runningInLambda, verifierKeys, type EdgeConfig, type MetadataConfig, type VerifierConfig } from './config';
+import { loadDiscoveryConfig, loadEdgeConfig, loadMetadataConfig, loadProtectedRouteConfig, loadVerifierConfig, onceLoaded, runningInLambda, verifierKeys, type EdgeConfig, type MetadataConfig, type VerifierConfig } from './config';
 import { ConfigError } from './errors';
 import { loadKeyRing, loadPublicKeyRing, type VerificationKeys } from './keys';
 import { createTokenVerifier, type TokenVerifier } from './tokens';
@@ -84,6 +84,13 @@ export const authorizerDeps = () =>
 export const metadataDeps = () =>
   productionDeps(
     (): MetadataConfig => loadMetadataConfig(),
+    async (config) => createVerifierDeps({ config, keys: await verificationKeys(config) }),
+  );
+
+/** The discovery route's production deps: the metadata, and whether the password grant is on. */
+export const discoveryDeps = () =>
+  productionDeps(
+    () => loadDiscoveryConfig(),
     async (config) => createVerifierDeps({ config, keys: await verificationKeys(config) }),
   );
 

@@ -1,19 +1,22 @@
 import { parseArgs } from 'node:util';
 import { createAdminService, type AdminService, type SessionView, type UserView } from '../../lib/admin';
+import { checkRegistration, createClientAdmin, type ClientAdmin, type ClientRegistration, type ClientView } from '../../lib/admin-clients';
 import { argon2Hasher } from '../../lib/argon2';
+import { createClientStore, parseClients } from '../../lib/clients';
 import { isCommonPassword } from '../../lib/common-passwords';
-import { loadConfig, signerKeys, type Config, type Env } from '../../lib/config';
+import { loadClientsConfig, loadConfig, signerKeys, type Config, type Env } from '../../lib/config';
 import { createDocumentClient } from '../../lib/dynamo';
 import { AuthError, ConfigError } from '../../lib/errors';
 import { createSessionStore } from '../../lib/sessions';
 import { prepareUsername } from '../../lib/usernames';
 import { createUserStore, type User } from '../../lib/users';
 import { confirm, readPassword, type Input, type Output } from './prompt';
-import { CliError, endpointTarget, localTarget, stageTarget, type StackReader, type Target } from './target';
+import { CliError, endpointTarget, localTarget, stageTarget, type StackReader, type TableId, type Target } from './target';
 
 /**
- * `npm run admin -- <group> <action> …`: operates the accounts of the local data or of a deployed stage with
- * the service's own stores (lib/admin.ts). This file is the command line only: parsing, the prompts, output.
+ * `npm run admin -- <group> <action> …`: operates the accounts and the OAuth clients of the local data or of a
+ * deployed stage with the service's own stores (lib/admin.ts, lib/admin-clients.ts). This file is the command
+ * line only: parsing, the prompts, output.
  */
 
 /** 0 done; 1 not done (an unknown user, a refused rule, no confirmation); 2 a bad command line. */
@@ -37,13 +40,22 @@ interface Context {
   password?: string;
 }
 
-/** The facts of one command: its arguments, what it says, what it does, and what it destroys. */
-interface Command {
+/** What every command's help says: its arguments and options, and what it does. */
+interface CommandHelp {
   args: string[];
+  /** Its own options, as its usage line shows them after the arguments. */
+  usage?: string;
+  /** The options of OWN_OPTIONS it takes; any other of them is a usage error. */
+  takes?: OwnOption[];
   summary: string;
   /** More lines for its --help. */
   details: string[];
   example: string;
+}
+
+/** The facts of one account command (user, scope, sessions): what it does, and what it destroys. */
+interface AccountCommand extends CommandHelp {
+  on?: undefined;
   /** What it would destroy, as "disable alice and end …" for the confirmation; absent: it asks nothing. */
   destroys?: (view: UserView) => string;
   /** Reads a new password (stdin or a prompt) before anything opens: a prompt must not hold the local data locked. */
@@ -51,10 +63,30 @@ interface Command {
   run(context: Context): Promise<Printed>;
 }
 
+interface ClientContext {
+  clients: ClientAdmin;
+  args: string[];
+  values: Values;
+  /** Where the tables are, for messages. */
+  label: string;
+}
+
+/** The facts of one client command: it opens the clients table only. */
+interface ClientCommand extends CommandHelp {
+  on: 'clients';
+  /** Throws on a bad command line before any table opens (nothing is written, no local data is locked). */
+  check?(args: string[], values: Values): void;
+  /** What it would destroy, for the confirmation; absent: it asks nothing. */
+  destroys?: (client: ClientView) => string;
+  run(context: ClientContext): Promise<Printed>;
+}
+
+type Command = AccountCommand | ClientCommand;
+
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 const liveSessions = (view: UserView) => plural(view.liveSessions, 'live session');
 
-const COMMANDS: Record<string, Command> = {
+const ACCOUNT_COMMANDS: Record<string, AccountCommand> = {
   'user show': {
     args: ['username'],
     summary: 'what the service holds about a user',
@@ -179,18 +211,102 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** The client of `client add`'s command line, as OAUTH_CLIENTS would spell it. */
+function registrationOf(args: string[], values: Values): ClientRegistration {
+  const redirectUris = values['redirect-uri'] ?? [];
+  if (redirectUris.length === 0) throw usageError('client add needs at least one --redirect-uri');
+  return {
+    client_id: args[0]!,
+    redirect_uris: redirectUris,
+    post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+    first_party: values['first-party'] === true,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    confidential: values.confidential === true,
+  };
+}
+
+const CLIENT_COMMANDS: Record<string, ClientCommand> = {
+  'client add': {
+    on: 'clients',
+    args: ['client-id'],
+    usage: '--redirect-uri <uri> [--redirect-uri <uri> …] [--post-logout-redirect-uri <uri> …] [--first-party] [--confidential] [--name <text>]',
+    takes: ['redirect-uri', 'post-logout-redirect-uri', 'first-party', 'confidential', 'name'],
+    summary: 'a new OAuth client in the clients table; a confidential one\'s secret is shown once',
+    details: [
+      'Redirect URIs match exactly: https; http on 127.0.0.1, [::1] (any port) or localhost only; or a native',
+      'app\'s private-use scheme named as a reverse domain (com.example.app:/callback). No fragment. Every client',
+      'uses PKCE (S256).',
+      '  --first-party    the service\'s own app: no consent screen, and the password grant while PASSWORD_GRANT is on',
+      '  --confidential   a server-side app that authenticates at the token endpoint with a secret: 32 random',
+      '                   bytes, printed once. Only its SHA-256 is stored, so it cannot be shown again; if it is',
+      '                   lost, remove the client and add it again.',
+      '  --name           shown on the consent screen (the client id otherwise)',
+      'An id that the table or OAUTH_CLIENTS already holds is refused, never overwritten.',
+    ],
+    example: 'client add billing --redirect-uri https://billing.example.com/callback --confidential --name Billing',
+    check: (args, values) => void checkRegistration(registrationOf(args, values)),
+    run: async ({ clients, args, values, label }) => {
+      const added = await clients.add(registrationOf(args, values));
+      const { client_secret: secret, ...view } = added;
+      const said = `Added the client ${shown(view.client_id)} to ${label}.\n\n${clientTable(view)}`;
+      if (secret === undefined) return { json: view, text: said };
+      return {
+        json: { ...view, client_secret: secret },
+        text: `${said}\n\n${pairs([['client secret', secret]])}\n`
+          + 'This is the only time the secret is shown: it cannot be shown again (the table holds only its SHA-256).\n'
+          + 'Store it now; if it is lost, remove the client and add it again.',
+      };
+    },
+  },
+  'client list': {
+    on: 'clients',
+    args: [],
+    summary: 'the OAuth clients, of OAUTH_CLIENTS and of the clients table (never a secret)',
+    details: [
+      'OAUTH_CLIENTS is read from this command\'s environment: for a stage, set it as the stage has it, or only',
+      'the table\'s clients are listed.',
+    ],
+    example: 'client list --json',
+    run: async ({ clients, label }) => {
+      const listed = await clients.list();
+      return {
+        json: { clients: listed },
+        text: listed.length === 0 ? `No clients: none in OAUTH_CLIENTS (as this command's environment has it), none in the clients table of ${label}.` : clientsTable(listed),
+      };
+    },
+  },
+  'client remove': {
+    on: 'clients',
+    args: ['client-id'],
+    summary: 'removes a client from the clients table (asks first)',
+    details: ['A client of OAUTH_CLIENTS is not in the table: edit OAUTH_CLIENTS (and deploy) to remove it.'],
+    example: 'client remove billing --yes',
+    destroys: (client) => `remove the client ${describeClient(client)} from the clients table`,
+    run: async ({ clients, args, label }) => {
+      const removed = await clients.remove(args[0]!);
+      return { json: { removed: true, ...removed }, text: `Removed the client ${shown(removed.client_id)} from ${label}.` };
+    },
+  },
+};
+
+const COMMANDS: Record<string, Command> = { ...ACCOUNT_COMMANDS, ...CLIENT_COMMANDS };
+
 const width = Math.max(...Object.entries(COMMANDS).map(([name, command]) => signature(name, command).length));
 
 function signature(name: string, command: Command): string {
-  return `${name} ${command.args.map((arg) => `<${arg}>`).join(' ')}`;
+  return [name, ...command.args.map((arg) => `<${arg}>`)].join(' ');
 }
+
+const takesArgs = (name: string, command: Command) =>
+  (command.args.length === 0 ? `${name} takes no argument` : `${name} takes ${command.args.map((arg) => `<${arg}>`).join(' ')}`);
 
 const WHERE = `where (default: the local data of \`npm start\`, in DATA_DIR, default .data/; stop npm start first)
   --stage STAGE     a deployed stage: its tables are read from the CloudFormation stack jwt-auth-STAGE,
                     with your AWS credentials (AWS_PROFILE, or the AWS_ACCESS_KEY_ID… variables)
   --region REGION   the stage's region (default us-east-1, as serverless.yml's)
   --endpoint URL    testing and advanced: a DynamoDB endpoint, with the table names in USERS_TABLE,
-                    USERNAMES_TABLE, EMAILS_TABLE, SESSIONS_TABLE and ATTEMPTS_TABLE`;
+                    USERNAMES_TABLE, EMAILS_TABLE, SESSIONS_TABLE and ATTEMPTS_TABLE (the client
+                    commands: CLIENTS_TABLE)`;
 
 const USAGE = `usage: npm run admin -- <command> [arguments] [--json] [--yes] [where]
 
@@ -204,14 +320,14 @@ options
 
 ${WHERE}
 
-SCOPES and DEFAULT_SCOPES are read from the environment, as the service reads them: for a stage, set them
-as they were when it was deployed. Exit codes: 0 done, 1 not done (unknown user, refused, not confirmed),
-2 a bad command line.`;
+SCOPES, DEFAULT_SCOPES and OAUTH_CLIENTS are read from the environment, as the service reads them: for a
+stage, set them as they were when it was deployed. Exit codes: 0 done, 1 not done (unknown user or client,
+refused, not confirmed), 2 a bad command line.`;
 
 function commandUsage(name: string, command: Command): string {
   const flags = command.destroys ? '[--yes] [--json]' : '[--json]';
   return [
-    `usage: npm run admin -- ${signature(name, command)} ${flags} [where]`,
+    `usage: npm run admin -- ${[signature(name, command), command.usage, flags].filter(Boolean).join(' ')} [where]`,
     '',
     `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`,
     ...command.details,
@@ -237,7 +353,13 @@ export interface AdminIo {
 
 const usageError = (message: string) => new CliError(EXIT.usage, message);
 
-const VALUE_OPTIONS = ['--stage', '--region', '--endpoint'];
+const VALUE_OPTIONS = ['--stage', '--region', '--endpoint', '--redirect-uri', '--post-logout-redirect-uri', '--name'];
+
+/** The options that only some commands take (each command's `takes`). */
+const OWN_OPTIONS = ['redirect-uri', 'post-logout-redirect-uri', 'first-party', 'confidential', 'name'] as const;
+type OwnOption = (typeof OWN_OPTIONS)[number];
+
+type Values = ReturnType<typeof parse>['values'];
 
 /**
  * Options are long (--json); anything else is an argument, even when it starts with "-" (a session id is
@@ -263,6 +385,11 @@ function parse(argv: string[]) {
         stage: { type: 'string' },
         region: { type: 'string' },
         endpoint: { type: 'string' },
+        'redirect-uri': { type: 'string', multiple: true },
+        'post-logout-redirect-uri': { type: 'string', multiple: true },
+        'first-party': { type: 'boolean' },
+        confidential: { type: 'boolean' },
+        name: { type: 'string' },
       },
     });
     return { values, positionals };
@@ -310,11 +437,14 @@ async function main(argv: string[], io: AdminIo): Promise<void> {
     throw usageError(actions.length > 0 ? `unknown command "${typed}"; the ${group} commands are ${actions.join(', ')}` : `unknown command "${typed}"`);
   }
   if (args.length !== command.args.length) {
-    throw usageError(`${name} takes ${command.args.map((arg) => `<${arg}>`).join(' ')}${args.length > command.args.length ? `; "${args[command.args.length]}" is one too many` : ''}`);
+    throw usageError(`${takesArgs(name, command)}${args.length > command.args.length ? `; "${args[command.args.length]}" is one too many` : ''}`);
   }
+  const stray = OWN_OPTIONS.find((option) => values[option] !== undefined && !command.takes?.includes(option));
+  if (stray !== undefined) throw usageError(`${name} takes no --${stray}`);
   if (values.stage !== undefined && values.endpoint !== undefined) throw usageError('--stage and --endpoint are two places: give one');
   if (values.region !== undefined && values.stage === undefined) throw usageError('--region goes with --stage');
   if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) throw usageError(`"${values.stage}" is not a stage name (letters, digits and "-")`);
+  if (command.on === 'clients') return runClientCommand(name, command, args, values, io);
 
   const username = args[0]!;
   const password = command.readsPassword ? await newPassword(username, io) : undefined;
@@ -340,11 +470,48 @@ async function main(argv: string[], io: AdminIo): Promise<void> {
     // The user first, so that a confirmation names who it is about and what it ends.
     if (command.destroys) await confirmed(name, command.destroys(await admin.view(await user())), values.yes === true, io);
     const printed = await command.run({ admin, user, args, config, label: target.label, password });
-    io.stdout.write(values.json ? `${JSON.stringify(printed.json, null, 2)}\n` : `${printed.text}\n`);
+    print(printed, values, io);
   } finally {
     doc.destroy();
     await target.close();
   }
+}
+
+function print(printed: Printed, values: Values, io: AdminIo): void {
+  io.stdout.write(values.json ? `${JSON.stringify(printed.json, null, 2)}\n` : `${printed.text}\n`);
+}
+
+/**
+ * A client command: OAUTH_CLIENTS as this command's environment has it (a bad one fails before anything
+ * opens), then the clients table alone; a removal names the client it found before it asks.
+ */
+async function runClientCommand(name: string, command: ClientCommand, args: string[], values: Values, io: AdminIo): Promise<void> {
+  command.check?.(args, values);
+  const configured = parseClients(io.env.OAUTH_CLIENTS);
+  const target = await openTarget(values, io, ['ClientsTable']);
+  try {
+    const { clientsTable } = loadClientsConfig(target.env);
+    const doc = createDocumentClient(dynamoOf(target.env));
+    try {
+      const clients = createClientAdmin({ clients: createClientStore(doc, clientsTable, configured), configured });
+      if (command.destroys) await confirmed(name, command.destroys(await clients.removable(args[0]!)), values.yes === true, io);
+      print(await command.run({ clients, args, values, label: target.label }), values, io);
+    } finally {
+      doc.destroy();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+/**
+ * The region and endpoint of the target's DynamoDB, as lib/dynamo.ts takes them: the client commands load
+ * no account settings (`loadConfig` insists on every account table, which they never open).
+ */
+function dynamoOf(env: Env): { region: string; dynamodbEndpoint: string | undefined } {
+  const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) throw usageError(`--endpoint must be an http(s) URL, got "${endpoint}"`);
+  return { region: env.AWS_REGION?.trim() || 'us-east-1', dynamodbEndpoint: endpoint };
 }
 
 /** The username is checked first, so that no one types a password for a name that registration refuses. */
@@ -361,10 +528,11 @@ async function confirmed(name: string, impact: string, yes: boolean, io: AdminIo
   if (!(await confirm(io.stdin, io.stderr, `${impact[0]!.toUpperCase()}${impact.slice(1)}?`))) throw new CliError(EXIT.notDone, 'not confirmed; nothing was done');
 }
 
-function openTarget(values: { stage?: string; region?: string; endpoint?: string }, io: AdminIo): Promise<Target> {
-  if (values.stage !== undefined) return stageTarget(values.stage, values.region ?? 'us-east-1', { cloudformation: io.cloudformation });
-  if (values.endpoint !== undefined) return Promise.resolve(endpointTarget(values.endpoint, io.env));
-  return localTarget(io.env);
+/** The tables a command works on, where --stage or --endpoint say, else in the local data; by default the account tables. */
+function openTarget(values: { stage?: string; region?: string; endpoint?: string }, io: AdminIo, tables?: readonly TableId[]): Promise<Target> {
+  if (values.stage !== undefined) return stageTarget(values.stage, values.region ?? 'us-east-1', { cloudformation: io.cloudformation, tables });
+  if (values.endpoint !== undefined) return Promise.resolve(endpointTarget(values.endpoint, io.env, { tables }));
+  return localTarget(io.env, { tables });
 }
 
 /**
@@ -408,7 +576,45 @@ function userPrinted(view: UserView): Printed {
 }
 
 function sessionsTable(sessions: SessionView[]): string {
-  const rows = [['ID', 'CLIENT', 'DEVICE', 'CREATED', 'LAST USED', 'FROM', 'EXPIRES'], ...sessions.map((s) => [s.id, s.clientId, s.device ?? '-', s.createdAt, s.lastUsedAt, s.lastSeenFrom ?? '-', s.expiresAt])];
+  return columns([['ID', 'CLIENT', 'DEVICE', 'CREATED', 'LAST USED', 'FROM', 'EXPIRES'], ...sessions.map((s) => [s.id, s.clientId, s.device ?? '-', s.createdAt, s.lastUsedAt, s.lastSeenFrom ?? '-', s.expiresAt])]);
+}
+
+/** Rows under a header, each column but the last padded to its widest cell. */
+function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n');
+}
+
+/**
+ * Text from a client's registration as a terminal can show it: control and direction-changing characters
+ * (an item edited by hand, a pasted URI) are written as escapes, never sent to the terminal.
+ */
+const shown = (text: string) =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const uriList = (uris: string[]) => (uris.length === 0 ? 'none' : uris.map(shown).join(' '));
+
+/** "web ("Web app", confidential, first-party; redirect URIs https://…)", for a confirmation. */
+function describeClient(client: ClientView): string {
+  const name = client.name === null ? '' : `"${shown(client.name)}", `;
+  return `${shown(client.client_id)} (${name}${client.type}, ${client.first_party ? 'first-party' : 'third-party'}; redirect URIs ${uriList(client.redirect_uris)})`;
+}
+
+function clientTable(client: ClientView): string {
+  return pairs([
+    ['client id', shown(client.client_id)],
+    ['name', client.name === null ? 'none' : shown(client.name)],
+    ['type', client.type],
+    ['first-party', yesNo(client.first_party)],
+    ['redirect URIs', uriList(client.redirect_uris)],
+    ['post-logout redirect URIs', uriList(client.post_logout_redirect_uris)],
+    ['source', client.source],
+  ]);
+}
+
+function clientsTable(clients: ClientView[]): string {
+  return columns([
+    ['CLIENT ID', 'TYPE', 'FIRST-PARTY', 'SOURCE', 'REDIRECT URIS'],
+    ...clients.map((client) => [shown(client.client_id), client.type, yesNo(client.first_party), client.source, uriList(client.redirect_uris)]),
+  ]);
 }

@@ -32,12 +32,23 @@ export const TABLES = {
   EmailsTable: 'EMAILS_TABLE',
   SessionsTable: 'SESSIONS_TABLE',
   LoginAttemptsTable: 'ATTEMPTS_TABLE',
+  ClientsTable: 'CLIENTS_TABLE',
 } as const;
 export type TableId = keyof typeof TABLES;
-const TABLE_IDS = Object.keys(TABLES) as TableId[];
 
-const tableEnv = (names: Record<TableId, string>): Env =>
-  Object.fromEntries(TABLE_IDS.map((id) => [TABLES[id], names[id]]));
+/**
+ * The tables of the account commands (user, scope, sessions). Each command opens only the tables it uses, so
+ * that a stage or local data from before a table existed still serves the commands that never touch it.
+ */
+export const ACCOUNT_TABLES: readonly TableId[] = ['UsersTable', 'UsernamesTable', 'EmailsTable', 'SessionsTable', 'LoginAttemptsTable'];
+
+/** The tables a command opens: ACCOUNT_TABLES unless it says otherwise. */
+export interface TableChoice {
+  tables?: readonly TableId[];
+}
+
+const tableEnv = (names: Partial<Record<TableId, string>>): Env =>
+  Object.fromEntries(Object.entries(names).map(([id, name]) => [TABLES[id as TableId], name]));
 
 /** The repository's root (where serverless.yml is): bundled by scripts/run-ts.js, __dirname is scripts/. */
 export function findRoot(from = __dirname): string {
@@ -91,7 +102,7 @@ async function assertUnlocked(store: string, shown: string): Promise<void> {
  * DynamoDB (dynalite) on 127.0.0.1, and the tables named as `npm start` names them. `npm start` must not
  * be running: see assertUnlocked.
  */
-export async function localTarget(env: Env, root = findRoot()): Promise<Target> {
+export async function localTarget(env: Env, { root = findRoot(), tables = ACCOUNT_TABLES }: TableChoice & { root?: string } = {}): Promise<Target> {
   const dataDir = path.resolve(root, env.DATA_DIR?.trim() || '.data');
   const store = path.join(dataDir, 'dynamodb');
   const relative = path.relative(root, dataDir);
@@ -109,7 +120,7 @@ export async function localTarget(env: Env, root = findRoot()): Promise<Target> 
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   const service = serviceName(root);
-  const names = Object.fromEntries(TABLE_IDS.map((id) => [id, `${service}-${LOCAL_STAGE}-${id}`])) as Record<TableId, string>;
+  const names = Object.fromEntries(tables.map((id) => [id, `${service}-${LOCAL_STAGE}-${id}`]));
   try {
     const missing = await missingTables(endpoint, Object.values(names));
     if (missing.length > 0) {
@@ -135,12 +146,12 @@ async function missingTables(endpoint: string, names: string[]): Promise<string[
 
 /**
  * Another DynamoDB endpoint (a test's dynalite, DynamoDB Local), with table names from the variables a
- * function reads (USERS_TABLE, USERNAMES_TABLE, EMAILS_TABLE, SESSIONS_TABLE, ATTEMPTS_TABLE): for tests
- * and advanced use. lib/config.ts names any that is missing.
+ * function reads (USERS_TABLE, USERNAMES_TABLE, EMAILS_TABLE, SESSIONS_TABLE, ATTEMPTS_TABLE; CLIENTS_TABLE
+ * for the client commands): for tests and advanced use. lib/config.ts names any that is missing.
  */
-export function endpointTarget(endpoint: string, env: Env): Target {
-  const tables = Object.fromEntries(Object.values(TABLES).map((variable) => [variable, env[variable]]));
-  return { env: { DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', ...tables }, label: endpoint, close: async () => undefined };
+export function endpointTarget(endpoint: string, env: Env, { tables = ACCOUNT_TABLES }: TableChoice = {}): Target {
+  const names = Object.fromEntries(tables.map((id) => [TABLES[id], env[TABLES[id]]]));
+  return { env: { DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', ...names }, label: endpoint, close: async () => undefined };
 }
 
 /** What stageTarget asks CloudFormation: a client, or any object that answers its one command. */
@@ -151,14 +162,14 @@ export type StackReader = Pick<CloudFormationClient, 'send'>;
  * from the stack `<service>-<stage>`, one logical id at a time (DescribeStackResources returns only the first
  * 100 resources of a stack, and this one has more).
  */
-export async function stageTarget(stage: string, region: string, options: { root?: string; cloudformation?: StackReader } = {}): Promise<Target> {
+export async function stageTarget(stage: string, region: string, options: TableChoice & { root?: string; cloudformation?: StackReader } = {}): Promise<Target> {
   const { DescribeStackResourcesCommand, CloudFormationClient: Client } = await import('@aws-sdk/client-cloudformation');
   const stack = `${serviceName(options.root ?? findRoot())}-${stage}`;
   const own = options.cloudformation ? undefined : new Client({ region });
   const client: StackReader = options.cloudformation ?? own!;
   const where = `stack ${stack} (${region})`;
   try {
-    const names = await Promise.all(TABLE_IDS.map(async (id) => {
+    const names = await Promise.all((options.tables ?? ACCOUNT_TABLES).map(async (id) => {
       const { StackResources = [] } = await client
         .send(new DescribeStackResourcesCommand({ StackName: stack, LogicalResourceId: id }))
         .catch((error: unknown) => {
@@ -171,7 +182,7 @@ export async function stageTarget(stage: string, region: string, options: { root
       return [id, resource.PhysicalResourceId] as const;
     }));
     return {
-      env: { AWS_REGION: region, DYNAMODB_ENDPOINT: '', ...tableEnv(Object.fromEntries(names) as Record<TableId, string>) },
+      env: { AWS_REGION: region, DYNAMODB_ENDPOINT: '', ...tableEnv(Object.fromEntries(names)) },
       label: `stage ${stage} (${region})`,
       close: async () => undefined,
     };

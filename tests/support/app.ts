@@ -18,7 +18,8 @@ import { outboxQueue } from '../../lib/outbox';
 import { createOutbox, type Outbox } from './outbox';
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { loadConfig, signerKeys } from '../../lib/config';
+import { loadConfig, loadProviderConfig, signerKeys } from '../../lib/config';
+import { OIDC_CLIENTS } from './oidc';
 import { mintRefreshToken } from '../../lib/refresh-tokens';
 import { argon2Hasher } from '../../lib/argon2';
 import { isCommonPassword } from '../../lib/common-passwords';
@@ -88,7 +89,14 @@ export async function createTestApp(dynamo: LocalDynamo, env: Record<string, str
     ...env,
   });
   const mail = { config: mailConfig, queue: outboxQueue(outbox.dir, { now: clock.now }) };
-  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, passwords: argon2Hasher, isCommonPassword, mail });
+  const oauth = loadProviderConfig({
+    CLIENTS_TABLE: dynamo.tables.ClientsTable,
+    CODES_TABLE: dynamo.tables.CodesTable,
+    BROWSER_SESSIONS_TABLE: dynamo.tables.BrowserSessionsTable,
+    OAUTH_CLIENTS: JSON.stringify(OIDC_CLIENTS),
+    ...env,
+  });
+  const appDeps = createAppDeps({ config, keys, doc: dynamo.doc, now: clock.now, passwords: argon2Hasher, isCommonPassword, mail, oauth });
   return { ...appDeps, keys, clock, deps: async () => appDeps, outbox };
 }
 

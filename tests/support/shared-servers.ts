@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { JWK } from 'jose';
 import { generateSigningJwk } from '../../lib/keys';
 import { apiRequest, freePort, OfflineServer, untilReady, type LocalApi } from './offline';
+import { OIDC_CLIENTS } from './oidc';
 
 /** Each shared server's configuration beyond serverless.yml's defaults. */
 export const SHARED_SERVERS = {
@@ -54,7 +55,12 @@ export async function spawnSharedServers(): Promise<OfflineServer[]> {
   const servers: OfflineServer[] = [];
   const demo = await freePort();
   process.env.E2E_DEMO_PORT = String(demo);
-  const extra: Partial<Record<SharedServerName, Record<string, string>>> = { short: { CORS_ORIGINS: demoOrigin(demo) } };
+  // The demo page is a first-party client of the short server, signing in through its hosted page.
+  const demoClient = { client_id: 'demo', name: 'Demo', redirect_uris: [`${demoOrigin(demo)}/`], post_logout_redirect_uris: [`${demoOrigin(demo)}/`], first_party: true };
+  const extra: Partial<Record<SharedServerName, Record<string, string>>> = {
+    standard: { OAUTH_CLIENTS: JSON.stringify(OIDC_CLIENTS) },
+    short: { CORS_ORIGINS: demoOrigin(demo), OAUTH_CLIENTS: JSON.stringify([...OIDC_CLIENTS, demoClient]) },
+  };
   for (const [name, env] of Object.entries(SHARED_SERVERS) as [SharedServerName, Record<string, string>][]) {
     const port = await freePort();
     const logFile = path.join(logDir, `${name}.log`);

@@ -1,0 +1,209 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { send, sendIfCondition } from './dynamo';
+
+/**
+ * The OpenID provider's two kinds of short-lived state. Both are named by a secret of 256 random bits that
+ * only the browser or the client holds; the tables keep its SHA-256 alone, so reading a table gives nothing
+ * that works. Every read checks expiry itself; the TTL attribute only cleans up.
+ */
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+const newSecret = () => randomBytes(32).toString('base64url');
+const hashOf = (purpose: 'code' | 'browser', secret: string) => createHash('sha256').update(`${purpose}:${secret}`).digest('base64url');
+
+/** Seconds an authorization code lives (RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty). */
+export const CODE_TTL = 60;
+
+/** What an authorization code stands for: who signed in, for which client, and the PKCE challenge. */
+export interface CodeGrant {
+  clientId: string;
+  redirectUri: string;
+  /** base64url(SHA-256(code_verifier)) (RFC 7636 S256). */
+  codeChallenge: string;
+  scope: string;
+  nonce?: string;
+  sub: string;
+  /** Epoch seconds of the sign-in at the hosted page (the ID token's `auth_time`). */
+  authTime: number;
+  amr: string[];
+  /** The user's credential version at sign-in: a password change since then refuses the code. */
+  credentialVersion: number;
+  /** The browser session it came from: its item id (to record the session issued) and its public `sid`. */
+  browserSession: string;
+  browserSid: string;
+}
+
+export type Redemption =
+  | { kind: 'redeemed'; grant: CodeGrant; expiresAt: number; id: string }
+  | { kind: 'unknown' }
+  /** Presented before: the session issued from it (if any yet) is to be revoked (RFC 6749 §4.1.2). */
+  | { kind: 'replayed'; sessionId?: string; grant: CodeGrant };
+
+export interface CodeStore {
+  issue(grant: CodeGrant, now: number): Promise<string>;
+  /** Marks the code used, once: the first presentation redeems it (valid or not), every later one is a replay. */
+  redeem(code: string, now: number): Promise<Redemption>;
+  /** Records the session issued from a redeemed code; false when a replay came first (then revoke it). */
+  bind(id: string, sessionId: string): Promise<boolean>;
+}
+
+export function createCodeStore(doc: DynamoDBDocumentClient, table: string): CodeStore {
+  const grantOf = (item: Record<string, unknown>): CodeGrant => ({
+    clientId: item.clientId as string,
+    redirectUri: item.redirectUri as string,
+    codeChallenge: item.codeChallenge as string,
+    scope: item.scope as string,
+    ...(typeof item.nonce === 'string' ? { nonce: item.nonce } : {}),
+    sub: item.sub as string,
+    authTime: item.authTime as number,
+    amr: item.amr as string[],
+    credentialVersion: item.credentialVersion as number,
+    browserSession: item.browserSession as string,
+    browserSid: item.browserSid as string,
+  });
+  return {
+    async issue(grant, now) {
+      const code = newSecret();
+      await send(() => doc.send(new PutCommand({ TableName: table, Item: { id: hashOf('code', code), ...grant, expiresAt: now + CODE_TTL } })));
+      return code;
+    },
+    async redeem(code, now) {
+      if (!SECRET.test(code)) return { kind: 'unknown' };
+      const id = hashOf('code', code);
+      const used = await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'SET usedAt = :now',
+            ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(usedAt)',
+            ExpressionAttributeValues: { ':now': now },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      if (used) return { kind: 'redeemed', grant: grantOf(used.Attributes!), expiresAt: used.Attributes!.expiresAt as number, id };
+      // Used before, or never issued: a replay marks the item, so a redemption still in flight revokes its own session.
+      const replayed = await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'SET replayedAt = :now',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeValues: { ':now': now },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      if (!replayed) return { kind: 'unknown' };
+      const item = replayed.Attributes!;
+      return { kind: 'replayed', grant: grantOf(item), ...(typeof item.sessionId === 'string' ? { sessionId: item.sessionId } : {}) };
+    },
+    async bind(id, sessionId) {
+      const bound = await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'SET sessionId = :sid',
+            ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(replayedAt)',
+            ExpressionAttributeValues: { ':sid': sessionId },
+          }),
+        ),
+      );
+      return bound !== false;
+    },
+  };
+}
+
+/** A sign-in at the hosted page, shared by every app the browser signs in to (single sign-on). */
+export interface BrowserSession {
+  /** The item's key: the hash of the cookie. */
+  id: string;
+  /** Public: the ID token's `sid` (OpenID Connect Front-Channel Logout §3). */
+  sid: string;
+  sub: string;
+  authTime: number;
+  amr: string[];
+  credentialVersion: number;
+  expiresAt: number;
+  /** Scopes a third-party client was allowed, by client id (space-separated). */
+  consents: Record<string, string>;
+  /** The refresh-token sessions issued through it, ended with it (RP-initiated logout). */
+  sessions: string[];
+}
+
+export interface BrowserSessionStore {
+  start(session: Pick<BrowserSession, 'sub' | 'authTime' | 'amr' | 'credentialVersion'>, ttl: number): Promise<{ cookie: string; session: BrowserSession }>;
+  /** The live session a cookie names, or undefined (malformed, unknown, expired). */
+  find(cookie: string | undefined, now: number): Promise<BrowserSession | undefined>;
+  consent(id: string, clientId: string, scope: string): Promise<void>;
+  /** Records a refresh-token session issued through it; false when it has ended meanwhile. */
+  attach(id: string, sessionId: string): Promise<boolean>;
+  /** Ends it; returns what it was (its refresh-token sessions to end too), or undefined if there was none. */
+  end(id: string): Promise<BrowserSession | undefined>;
+}
+
+export function createBrowserSessionStore(doc: DynamoDBDocumentClient, table: string): BrowserSessionStore {
+  const sessionOf = (item: Record<string, unknown>): BrowserSession => ({
+    id: item.id as string,
+    sid: item.sid as string,
+    sub: item.sub as string,
+    authTime: item.authTime as number,
+    amr: item.amr as string[],
+    credentialVersion: item.credentialVersion as number,
+    expiresAt: item.expiresAt as number,
+    consents: (item.consents as Record<string, string> | undefined) ?? {},
+    sessions: [...((item.sessions as Set<string> | undefined) ?? [])],
+  });
+  return {
+    async start({ sub, authTime, amr, credentialVersion }, ttl) {
+      const cookie = newSecret();
+      const session: BrowserSession = { id: hashOf('browser', cookie), sid: randomUUID(), sub, authTime, amr, credentialVersion, expiresAt: authTime + ttl, consents: {}, sessions: [] };
+      const { sessions: none, ...item } = session;
+      void none;
+      await send(() => doc.send(new PutCommand({ TableName: table, Item: item })));
+      return { cookie, session };
+    },
+    async find(cookie, now) {
+      if (cookie === undefined || !SECRET.test(cookie)) return undefined;
+      const { Item } = await send(() => doc.send(new GetCommand({ TableName: table, Key: { id: hashOf('browser', cookie) }, ConsistentRead: true })));
+      if (!Item || (Item.expiresAt as number) <= now) return undefined;
+      return sessionOf(Item);
+    },
+    async consent(id, clientId, scope) {
+      await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'SET consents.#client = :scope',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeNames: { '#client': clientId },
+            ExpressionAttributeValues: { ':scope': scope },
+          }),
+        ),
+      );
+    },
+    async attach(id, sessionId) {
+      const attached = await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'ADD #sessions :sid',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeNames: { '#sessions': 'sessions' },
+            ExpressionAttributeValues: { ':sid': new Set([sessionId]) },
+          }),
+        ),
+      );
+      return attached !== false;
+    },
+    async end(id) {
+      const { Attributes } = await send(() => doc.send(new DeleteCommand({ TableName: table, Key: { id }, ReturnValues: 'ALL_OLD' })));
+      return Attributes ? sessionOf(Attributes) : undefined;
+    },
+  };
+}
