@@ -2,8 +2,8 @@
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
-  // jose, oauth4webapi and cookie ship ESM only; let swc turn them into CommonJS for jest.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|oauth4webapi|cookie)/)'],
+  // jose, oauth4webapi, openid-client and cookie ship ESM only; let swc turn them into CommonJS for jest.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|oauth4webapi|openid-client|cookie)/)'],
   setupFiles: ['<rootDir>/tests/setup-env.ts'],
   testTimeout: 30000,
 };

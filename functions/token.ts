@@ -24,8 +24,8 @@ export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
   route(deps, async (event, { auth, clients, passwordGrant, provider }) => {
     const params = parseOAuthParams(event);
     const grantType = required(params, 'grant_type');
-    if (!clients) throw new AuthError('server_error', 'This function cannot authenticate clients.');
-    const { clientId: named, client } = await authenticateClient(clients, params, header(event, 'authorization'));
+    // Without the clients (a deps built for the password and refresh grants alone), every client is public.
+    const { clientId: named, client } = clients ? await authenticateClient(clients, params, header(event, 'authorization')) : { clientId: params.client_id, client: undefined };
     const clientId = clientIdParam(named);
     if (grantType === 'authorization_code') {
       if (!provider) throw new AuthError('server_error', 'This function cannot redeem codes.');

@@ -1,3 +1,4 @@
+import { parseClients, type OAuthClient } from './client-registry';
 import { ConfigError } from './errors';
 import { OPENID_SCOPES, SCOPE_TOKEN } from './scopes';
 
@@ -220,13 +221,13 @@ export function loadDiscoveryConfig(env: Env = process.env): MetadataConfig & { 
 /** What the functions that take a password for a client read: the registered clients and the grant's switch. */
 export interface ClientsConfig {
   clientsTable: string;
-  /** OAUTH_CLIENTS: a JSON list of clients (lib/clients.ts `parseClients` checks it); empty when unset. */
-  oauthClients: string;
+  /** OAUTH_CLIENTS: the clients configured by a JSON list (lib/client-registry.ts); none when unset. */
+  oauthClients: OAuthClient[];
   passwordGrant: boolean;
 }
 
 export function loadClientsConfig(env: Env = process.env): ClientsConfig {
-  return { clientsTable: text(env, 'CLIENTS_TABLE'), oauthClients: env.OAUTH_CLIENTS?.trim() ?? '', passwordGrant: passwordGrant(env) };
+  return { clientsTable: text(env, 'CLIENTS_TABLE'), oauthClients: parseClients(env.OAUTH_CLIENTS, 'OAUTH_CLIENTS'), passwordGrant: passwordGrant(env) };
 }
 
 /** What the OpenID provider's functions (authorization and token endpoints) read besides. */

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAccountService, type AccountMail, type AccountService } from './accounts';
 import { createAuthService, type AuthService } from './auth';
 import { createTokenService, type TokenService } from './tokens';
-import { createClientStore, parseClients, type ClientStore } from './clients';
+import { createClientStore, type ClientStore } from './clients';
 import { loadConfig, type ClientsConfig, type Config, type Env, type KeySourceReader, type MailConfig, type ProviderConfig } from './config';
 import { createProvider, type Provider } from './provider';
 import { createBrowserSessionStore, createCodeStore } from './provider-store';
@@ -63,7 +63,7 @@ export function createAppDeps(options: AppDepsOptions): AppDeps {
   const auth = createAuthService({ config, users, sessions, tokens, guard, now, passwords, isCommonPassword, mail });
   const accounts = createAccountService({ users, sessions, guard, resetGuard, now, passwords, isCommonPassword, mail });
   const { oauth } = options;
-  const clients = oauth ? createClientStore(doc, oauth.clientsTable, parseClients(oauth.oauthClients)) : undefined;
+  const clients = oauth ? createClientStore(doc, oauth.clientsTable, oauth.oauthClients) : undefined;
   const provider =
     oauth && clients && 'codesTable' in oauth
       ? createProvider({
@@ -110,11 +110,8 @@ export const appDeps = ({ keys, mail, oauth, ...extra }: AppDepsFeatures) => {
   let doc: DynamoDBDocumentClient | undefined;
   let messages: AccountMail | undefined;
   return productionDeps(
-    () => {
-      const clients = oauth?.(process.env);
-      if (clients) parseClients(clients.oauthClients); // a bad OAUTH_CLIENTS fails the cold start, naming it
-      return { config: loadConfig(process.env, keys.source), mail: mail?.load(process.env), oauth: clients };
-    },
+    // A bad OAUTH_CLIENTS fails the cold start, naming it, as every setting does.
+    () => ({ config: loadConfig(process.env, keys.source), mail: mail?.load(process.env), oauth: oauth?.(process.env) }),
     async ({ config, mail: mailConfig, oauth: clients }) => {
       messages ??= mail && mailConfig ? mail.queue(mailConfig) : undefined;
       return createAppDeps({ config, keys: await keys.load(config), doc: (doc ??= createDocumentClient(config)), mail: messages, oauth: clients, ...extra });

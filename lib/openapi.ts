@@ -39,7 +39,7 @@ export interface ResponseObject {
 
 export interface ParameterObject {
   name: string;
-  in: 'path' | 'header';
+  in: 'path' | 'query' | 'header' | 'cookie';
   required: boolean;
   description: string;
   schema: JsonSchema;
@@ -100,7 +100,14 @@ type SchemaName =
   | 'ServerMetadata'
   | 'JsonWebKeySet'
   | 'JsonWebKey'
-  | 'ExampleOrders';
+  | 'ExampleOrders'
+  | 'Userinfo'
+  | 'AuthorizationRequest'
+  | 'SignInForm'
+  | 'SignUpForm'
+  | 'ForgotForm'
+  | 'ResetForm'
+  | 'EndSessionForm';
 
 const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
@@ -108,12 +115,13 @@ const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${n
 const ERROR_MEANINGS = {
   invalid_request: 'Missing or malformed input; 413 when the body is too large, 415 for a media type the route does not take, 409 when a password change raced another.',
   invalid_grant:
-    'Wrong credentials (an unknown user gets the same answer), a disabled account, a refresh token that is unknown, expired, revoked, reused or issued to another client, or the token of a message that is unknown, expired, used or superseded.',
+    'Wrong credentials (an unknown user gets the same answer), a disabled account, a refresh token that is unknown, expired, revoked, reused or issued to another client, an authorization code that is unknown, expired, used or not this client\'s (or whose redirect_uri or code_verifier does not match), or the token of a message that is unknown, expired, used or superseded.',
   invalid_scope: 'A scope that is malformed, unknown (not in SCOPES), neither a default one nor granted to the user, or wider than the session was granted.',
-  unsupported_grant_type: `A grant type other than ${GRANT_TYPES.join(' or ')}.`,
+  unsupported_grant_type: `A grant type other than ${GRANT_TYPES.join(', ')}, or the password grant (\`grant_type=password\`, \`POST /auth/login\`) while PASSWORD_GRANT is false.`,
   invalid_token: 'The access token is missing, malformed, forged or expired, or its user no longer exists (RFC 6750 §3.1).',
-  invalid_client: 'A confidential client did not authenticate, or authenticated wrongly, at the token endpoint (RFC 6749 §5.2).',
-  unauthorized_client: 'The client may not use this grant: a third-party client asked for the password grant.',
+  invalid_client:
+    'Client authentication failed at the token endpoint (RFC 6749 §5.2): a registered confidential client without its secret or with a wrong one, a public client with a secret, or a code redeemed under a client_id that names no registered client.',
+  unauthorized_client: 'The client may not use this grant: a registered third-party client asked for the password grant (`grant_type=password` or `POST /auth/login`); it signs users in through the authorization endpoint.',
   insufficient_scope: 'The access token lacks the scope the route needs (RFC 6750 §3.1).',
   not_found: 'No such session of the caller, or no such route.',
   username_taken: 'The username is taken (OAuth has no code for this).',

@@ -384,7 +384,178 @@ function followLink() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Sign in with the hosted page: OpenID Connect's authorization code flow with PKCE (RFC 7636, S256), written
+// out step by step. The client of client/ speaks the service's own API, not OAuth, and cannot take tokens
+// from elsewhere: what this section gets stays in its own memory.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The demo's registration (OAUTH_CLIENTS): this page's origin + '/' as redirect and post-logout URI. */
+const OIDC_CLIENT_ID = 'demo';
+const REDIRECT_URI = `${location.origin}/`;
+/** The sign-in or sign-out under way, in sessionStorage: this tab's alone, and gone with it. */
+const PENDING_SIGN_IN = 'jwt-auth-demo:oidc:sign-in';
+const PENDING_SIGN_OUT = 'jwt-auth-demo:oidc:sign-out';
+
+/** The hosted sign-in: its ID token (the end session's hint) and who it is. A reload forgets it. */
+let hosted = null;
+
+/** A check of this flow that failed: its message is for the user as it is. */
+class Refused extends Error {}
+
+function hostedSays(text, isError = false) {
+  $('oidc-status').textContent = text;
+  $('oidc-status').classList.toggle('error', isError);
+}
+
+const chosenLocale = () => document.querySelector('input[name="ui-locale"]:checked').value;
+function chooseLocale(locale) {
+  const radio = document.querySelector(`input[name="ui-locale"][value="${locale === 'ko' ? 'ko' : 'en'}"]`);
+  radio.checked = true;
+}
+
+const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+/** 32 random bytes as 43 base64url characters: the verifier RFC 7636 §4.1 recommends, and as good a state or nonce. */
+const randomValue = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
+async function challengeOf(verifier) {
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+}
+
+/** The provider's metadata (OpenID Connect Discovery 1.0): where its endpoints are, and its issuer. */
+async function discover(api) {
+  const response = await fetch(`${api}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Refused(`The discovery document answered HTTP ${response.status}: is ${api} this service?`);
+  return response.json();
+}
+
+/** Reads a sessionStorage item once: it is removed as it is read, whatever comes next. */
+function takePending(key) {
+  const value = sessionStorage.getItem(key);
+  sessionStorage.removeItem(key);
+  return value;
+}
+
+function showHosted() {
+  $('oidc-sign-out').hidden = hosted === null;
+  $('oidc-userinfo').hidden = hosted === null;
+  if (hosted) $('oidc-userinfo').textContent = JSON.stringify(hosted.userinfo, null, 2);
+}
+
+async function startHostedSignIn() {
+  // WebCrypto's digest exists only in a secure context: https, or http://localhost and http://127.0.0.1.
+  if (!globalThis.crypto?.subtle) {
+    hostedSays('This page is not a secure context, so it cannot make a PKCE challenge: open it as http://localhost:…/ or over https.', true);
+    return;
+  }
+  try {
+    const metadata = await discover(apiBase);
+    const request = { verifier: randomValue(), state: randomValue(), nonce: randomValue(), api: apiBase, locale: chosenLocale() };
+    sessionStorage.setItem(PENDING_SIGN_IN, JSON.stringify(request));
+    const url = new URL(metadata.authorization_endpoint);
+    const params = {
+      response_type: 'code',
+      client_id: OIDC_CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid profile',
+      state: request.state,
+      nonce: request.nonce,
+      code_challenge: await challengeOf(request.verifier),
+      code_challenge_method: 'S256',
+      ui_locales: request.locale,
+    };
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    location.assign(url.href);
+  } catch (error) {
+    hostedSays(error instanceof Refused ? error.message : describe(error), true);
+  }
+}
+
+/** The authorization response (?code=…&state=…&iss=…, or ?error=…): checked, then the code exchanged. */
+async function finishHostedSignIn(query, pending) {
+  if (pending === null || query.get('state') !== pending.state) {
+    // Someone else's response, or a stale one: its code is never sent anywhere (RFC 6749 §10.12).
+    throw new Refused('This sign-in answer is not for a sign-in this tab started (its state differs): ignored.');
+  }
+  chooseLocale(pending.locale);
+  if (query.has('error')) {
+    const description = query.get('error_description');
+    throw new Refused(`The sign-in did not happen: ${query.get('error')}${description ? ` (${description})` : ''}.`);
+  }
+  const metadata = await discover(pending.api);
+  // RFC 9207: the answer names who issued the code, so that one from another provider (a mix-up) goes nowhere.
+  if (query.get('iss') !== metadata.issuer) throw new Refused(`This sign-in answer comes from ${query.get('iss') ?? 'an unnamed issuer'}, not ${metadata.issuer}: ignored.`);
+  hostedSays('Exchanging the code for tokens…');
+  const response = await fetch(metadata.token_endpoint, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: query.get('code') ?? '',
+      redirect_uri: REDIRECT_URI,
+      client_id: OIDC_CLIENT_ID,
+      code_verifier: pending.verifier,
+    }),
+  });
+  if (!response.ok) throw new Refused(`The token endpoint refused the code: ${(await problemOf(response)).text}`);
+  const tokens = await response.json();
+  // Decoded, not verified: this ID token came straight from the token endpoint (over TLS in production), which
+  // OpenID Connect Core §3.1.3.7 accepts instead of its signature in this flow. Verifying signatures is the job
+  // of the APIs that receive tokens (this service's authorizer) and of a real app's certified library.
+  const claims = decodeUnverifiedClaims(typeof tokens.id_token === 'string' ? tokens.id_token : '');
+  const audiences = Array.isArray(claims?.aud) ? claims.aud : [claims?.aud];
+  if (claims?.iss !== metadata.issuer || !audiences.includes(OIDC_CLIENT_ID)) throw new Refused('The ID token is not for this page (its issuer or audience differs): ignored.');
+  // The nonce ties the ID token to the request this tab made: a token replayed from elsewhere has another.
+  if (claims.nonce !== pending.nonce) throw new Refused('The ID token is not from this sign-in (its nonce differs): ignored.');
+  const info = await fetch(metadata.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  if (!info.ok) throw new Refused(`The userinfo endpoint refused the access token: ${(await problemOf(info)).text}`);
+  const userinfo = await info.json();
+  // OpenID Connect Core §5.3.4: claims about anyone but the ID token's subject are not to be used.
+  if (userinfo.sub !== claims.sub) throw new Refused('The userinfo endpoint spoke of another user than the ID token: ignored.');
+  // Only what this section uses is kept, in memory: the access and refresh tokens are dropped here.
+  hosted = { idToken: tokens.id_token, endSessionEndpoint: metadata.end_session_endpoint, userinfo };
+  showHosted();
+  hostedSays(`Signed in as ${userinfo.preferred_username ?? userinfo.sub} through the hosted page.`);
+}
+
+/** RP-initiated logout: the hosted page's sign-in ends, with every session it started for any app. */
+function signOutEverywhere() {
+  if (hosted === null) return;
+  const state = randomValue();
+  sessionStorage.setItem(PENDING_SIGN_OUT, state);
+  const url = new URL(hosted.endSessionEndpoint);
+  const params = { id_token_hint: hosted.idToken, post_logout_redirect_uri: REDIRECT_URI, state, ui_locales: chosenLocale() };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  location.assign(url.href);
+}
+
+/** The page as the demo's redirect URI: after the hosted page's sign-in, or after the end session. */
+async function followHostedRedirect() {
+  if (location.pathname !== '/') return;
+  const query = new URLSearchParams(location.search);
+  if (!query.has('state')) return;
+  // The code goes out of the address bar, and so out of the history and bookmarks, before anything else.
+  history.replaceState(null, '', location.pathname);
+  const signIn = takePending(PENDING_SIGN_IN);
+  const signOut = takePending(PENDING_SIGN_OUT);
+  $('oidc-heading').scrollIntoView({ block: 'start' });
+  try {
+    if (query.has('code') || query.has('error')) {
+      await finishHostedSignIn(query, signIn === null ? null : JSON.parse(signIn));
+    } else if (signOut !== null && query.get('state') === signOut) {
+      hostedSays('Signed out everywhere: the hosted page has forgotten this browser, and the sessions it started have ended.');
+    } else {
+      throw new Refused('This address carries a state this tab did not send: ignored.');
+    }
+  } catch (error) {
+    hostedSays(error instanceof Refused ? error.message : describe(error), true);
+  }
+}
+
+if (navigator.language?.toLowerCase().startsWith('ko')) chooseLocale('ko');
+$('oidc-sign-in').addEventListener('click', startHostedSignIn);
+$('oidc-sign-out').addEventListener('click', signOutEverywhere);
+
 restoreSettings();
 setInterval(tick, 1000);
 connect();
 followLink();
+void followHostedRedirect();

@@ -487,7 +487,7 @@ function print(printed: Printed, values: Values, io: AdminIo): void {
  */
 async function runClientCommand(name: string, command: ClientCommand, args: string[], values: Values, io: AdminIo): Promise<void> {
   command.check?.(args, values);
-  const configured = parseClients(io.env.OAUTH_CLIENTS);
+  const configured = parseClients(io.env.OAUTH_CLIENTS, 'OAUTH_CLIENTS');
   const target = await openTarget(values, io, ['ClientsTable']);
   try {
     const { clientsTable } = loadClientsConfig(target.env);

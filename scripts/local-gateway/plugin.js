@@ -77,7 +77,7 @@ class LocalGatewayPlugin {
         }
       }
     }
-    this.checkConfig(serviceDir, { ...env, ...service.functions.register.environment });
+    this.checkConfig(serviceDir, { ...env, ...service.functions.register.environment }, service.functions.authorize && { ...env, ...service.functions.authorize.environment });
 
     // Claim the public port before dynalite and offline start, so "in use" is said first and alone.
     const [httpPort, lambdaPort, websocketPort, albPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -116,11 +116,12 @@ class LocalGatewayPlugin {
   }
 
   /** A bad setting stops `npm start` with a message naming the variable, before anything listens. */
-  checkConfig(serviceDir, env) {
-    const { loadConfig, loadMailConfig, signerKeys } = loadTs(path.join(serviceDir, 'lib/config.ts'));
+  checkConfig(serviceDir, env, providerEnv) {
+    const { loadConfig, loadMailConfig, loadProviderConfig, signerKeys } = loadTs(path.join(serviceDir, 'lib/config.ts'));
     try {
       loadConfig({ ...env, DYNAMODB_ENDPOINT: '' }, signerKeys);
       loadMailConfig(env);
+      if (providerEnv) loadProviderConfig(providerEnv);
     } catch (error) {
       this.fail(error.message);
     }

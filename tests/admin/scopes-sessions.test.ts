@@ -44,9 +44,9 @@ describe('scope grant and revoke', () => {
     ]);
 
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
-    expect(unknown.stderr).toContain('"root" is not in SCOPES (profile sessions admin)');
+    expect(unknown.stderr).toContain('"root" is not in SCOPES (profile sessions admin openid email)');
     expect(notConfigured).toMatchObject({ code: 1, stdout: '' });
-    expect(notConfigured.stderr).toContain('"admin" is not in SCOPES (profile sessions)');
+    expect(notConfigured.stderr).toContain('"admin" is not in SCOPES (profile sessions openid email)');
     expect((await itemOf(sub))?.scopes).toBeUndefined();
   });
 

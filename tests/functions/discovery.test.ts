@@ -50,9 +50,10 @@ describe('GET /.well-known/openid-configuration (makeDiscoveryHandler)', () => {
       token_endpoint: `${setup.config.issuer}/oauth/token`,
       revocation_endpoint: `${setup.config.issuer}/oauth/revoke`,
       jwks_uri: `${setup.config.issuer}/.well-known/jwks.json`,
-      grant_types_supported: ['password', 'refresh_token'],
-      scopes_supported: ['profile', 'sessions', 'orders:read'],
-      token_endpoint_auth_methods_supported: ['none'],
+      authorization_endpoint: `${setup.config.issuer}/oauth/authorize`,
+      grant_types_supported: ['authorization_code', 'refresh_token', 'password'],
+      scopes_supported: ['profile', 'sessions', 'orders:read', 'openid', 'email'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       access_token_signing_alg_values_supported: ['ES256'],
     });
   });

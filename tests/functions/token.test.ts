@@ -282,7 +282,6 @@ describe('POST /oauth/token, grant_type=refresh_token', () => {
 describe('POST /oauth/token with an unsupported or missing grant type', () => {
   it.each([
     'client_credentials',
-    'authorization_code',
     'implicit',
     'urn:ietf:params:oauth:grant-type:jwt-bearer',
     'urn:ietf:params:oauth:grant-type:device_code',

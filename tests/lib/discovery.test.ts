@@ -38,15 +38,27 @@ describe('discoveryDocument (RFC 8414)', () => {
     expect(document.jwks_uri).toBe('https://auth.example.test/dev/.well-known/jwks.json');
   });
 
-  it('offers the password and refresh_token grants only, for public clients (auth method none)', () => {
-    const config = { ...CONFIG, scopes: [...CONFIG.scopes] };
+  it('describes the authorization code flow with PKCE S256 only, with iss in every response (RFC 9207), and the ID tokens', () => {
+    const document = discoveryDocument({ ...CONFIG, scopes: [...CONFIG.scopes] });
 
-    const document = discoveryDocument(config);
-
-    expect(document.grant_types_supported).toEqual(['password', 'refresh_token']);
-    expect(document.token_endpoint_auth_methods_supported).toEqual(['none']);
+    expect(document.authorization_endpoint).toBe('https://auth.example.test/dev/oauth/authorize');
+    expect(document.userinfo_endpoint).toBe('https://auth.example.test/dev/oauth/userinfo');
+    expect(document.end_session_endpoint).toBe('https://auth.example.test/dev/oauth/end-session');
+    expect(document.response_types_supported).toEqual(['code']);
+    expect(document.code_challenge_methods_supported).toEqual(['S256']);
+    expect(document.authorization_response_iss_parameter_supported).toBe(true);
+    expect(document.subject_types_supported).toEqual(['public']);
+    expect(document.id_token_signing_alg_values_supported).toEqual(['ES256']);
+    expect(document.token_endpoint_auth_methods_supported).toEqual(['none', 'client_secret_basic', 'client_secret_post']);
     expect(document.revocation_endpoint_auth_methods_supported).toEqual(['none']);
-    expect(document.response_types_supported).toEqual([]);
+  });
+
+  it('lists the password grant only while PASSWORD_GRANT is on', () => {
+    const on = discoveryDocument({ ...CONFIG, scopes: [...CONFIG.scopes], passwordGrant: true });
+    const off = discoveryDocument({ ...CONFIG, scopes: [...CONFIG.scopes], passwordGrant: false });
+
+    expect(on.grant_types_supported).toEqual(['authorization_code', 'refresh_token', 'password']);
+    expect(off.grant_types_supported).toEqual(['authorization_code', 'refresh_token']);
   });
 
   it('lists exactly the configured SCOPES (every scope, granted to all or to some) and the signing algorithm', () => {

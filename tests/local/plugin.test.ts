@@ -136,3 +136,24 @@ test('a PORT already in use stops the start with a plain message and exit code 1
   expect(stderr.mock.calls.join('')).toContain(`port ${port} is already in use`);
   await new Promise((resolve) => blocker.close(resolve));
 });
+
+test('an OAUTH_CLIENTS that is no list of valid clients stops the start, naming it, before anything listens', async () => {
+  const port = await freePort();
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  jest.spyOn(process, 'exit').mockImplementation((code) => {
+    throw new Error(`exit ${code}`);
+  });
+  Object.assign(process.env, { PORT: String(port), DATA_DIR: dataDir });
+  const service = serverless();
+  const clients = [{ client_id: 'app', redirect_uris: ['http://evil.example/cb'] }];
+  Object.assign(service.service.functions, {
+    authorize: { environment: { ...service.service.functions.register.environment, CLIENTS_TABLE: { Ref: 'ClientsTable' }, CODES_TABLE: { Ref: 'CodesTable' }, BROWSER_SESSIONS_TABLE: { Ref: 'BrowserSessionsTable' }, OAUTH_CLIENTS: JSON.stringify(clients) } },
+  });
+
+  const starting = new LocalGatewayPlugin(service, {}, quiet).start();
+
+  await expect(starting).rejects.toThrow('exit 1');
+  expect(stderr.mock.calls.join('')).toContain('OAUTH_CLIENTS');
+  expect(stderr.mock.calls.join('')).toContain('uses http on a host other than loopback');
+  expect(await acceptsConnections(port)).toBe(false);
+});

@@ -28,15 +28,15 @@ async function bundleOf(name: string, service = dev()): Promise<string> {
 }
 
 const ALL = [
-  'authorizer', 'delete-me', 'discovery', 'email', 'example-orders', 'forgot-password', 'jwks', 'login', 'logout', 'mailer', 'me', 'password',
-  'preflight', 'refresh', 'register', 'reset-password', 'revoke', 'sessions-delete', 'sessions-list', 'token', 'verify-email',
+  'authorize', 'authorizer', 'delete-me', 'discovery', 'email', 'example-orders', 'forgot-password', 'jwks', 'login', 'logout', 'mailer', 'me', 'password',
+  'preflight', 'refresh', 'register', 'reset-password', 'revoke', 'sessions-delete', 'sessions-list', 'token', 'userinfo', 'verify-email',
 ];
 const SIGNERS = ['login', 'refresh', 'register', 'token'];
-const HASHERS = ['delete-me', 'email', 'login', 'password', 'register', 'reset-password', 'token'];
-const SETTERS = ['password', 'register', 'reset-password'];
+const HASHERS = ['authorize', 'delete-me', 'email', 'login', 'password', 'register', 'reset-password', 'token'];
+const SETTERS = ['authorize', 'password', 'register', 'reset-password'];
 const NO_SDK = ['authorizer', 'discovery', 'example-orders', 'jwks', 'preflight'];
 /** The functions that hand messages to the mailer (a Lambda client), and the mailer (SES and Lambda clients, no table). */
-const QUEUERS = ['email', 'forgot-password', 'register'];
+const QUEUERS = ['authorize', 'email', 'forgot-password', 'register'];
 const NO_TABLES = [...NO_SDK, 'mailer'];
 
 describe('no private key anywhere in the package', () => {
@@ -172,7 +172,25 @@ describe('least privilege: one role per function', () => {
       ['dynamodb:Query', INDEX],
     ],
   };
-  RIGHTS.token = RIGHTS.login!;
+  const READ_CLIENTS: [string, unknown] = ['dynamodb:GetItem', arn('ClientsTable')];
+  RIGHTS.login = [...RIGHTS.login!, READ_CLIENTS];
+  // The token endpoint also redeems codes (the update that marks one used returns it) and records the session issued in its browser session.
+  RIGHTS.token = [...RIGHTS.login, ['dynamodb:UpdateItem', arn('CodesTable')], ['dynamodb:UpdateItem', arn('BrowserSessionsTable')]];
+  RIGHTS.userinfo = [['dynamodb:GetItem', arn('UsersTable')]];
+  // The hosted pages: sign in (rehash), sign up (taken back on failure), reset links and resets, codes, browser sessions, sign-out.
+  RIGHTS.authorize = [
+    READ_CLIENTS,
+    ...GUARD,
+    ['dynamodb:GetItem', arn('EmailsTable')],
+    QUEUE_MAIL,
+    ...['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('UsersTable')] as [string, unknown]),
+    ...['GetItem', 'PutItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('UsernamesTable')] as [string, unknown]),
+    ['dynamodb:PutItem', arn('CodesTable')],
+    ...['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map((action) => [`dynamodb:${action}`, arn('BrowserSessionsTable')] as [string, unknown]),
+    ['dynamodb:DeleteItem', arn('SessionsTable')],
+    ['dynamodb:BatchWriteItem', arn('SessionsTable')],
+    ['dynamodb:Query', INDEX],
+  ];
 
   /** The role a function runs as, and its statements as "action resource" pairs (its own logs left out). */
   function rightsOf(name: string, service = dev()) {
@@ -218,10 +236,10 @@ describe('tables', () => {
     }
   });
 
-  it('expires sessions and password attempts by TTL', () => {
-    const { SessionsTable, LoginAttemptsTable } = dev().resources;
+  it('expires sessions, password attempts, codes and browser sessions by TTL', () => {
+    const { SessionsTable, LoginAttemptsTable, CodesTable, BrowserSessionsTable } = dev().resources;
 
-    for (const table of [SessionsTable!, LoginAttemptsTable!]) expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    for (const table of [SessionsTable!, LoginAttemptsTable!, CodesTable!, BrowserSessionsTable!]) expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
   it('keeps prod’s tables on a stack deletion or replacement, with deletion protection; dev’s may go', () => {

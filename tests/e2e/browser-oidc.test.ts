@@ -1,0 +1,222 @@
+/**
+ * The hosted sign-in page in a real headless Chromium, driven from the demo page (examples/demo), which signs
+ * in through it as the first-party client `demo` with its own PKCE code: in English and in Korean, single
+ * sign-on for a second app of the same browser, the demo's end session, and the page's refusal to be framed.
+ * Screenshots of the sign-in page go to test-artifacts/ and to examples/screenshots/ (for the README).
+ *
+ * As tests/e2e/browser.test.ts: Debian's `chromium` (CHROMIUM_PATH to use another build), required in CI.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { decodeJwtPart, ROOT } from '../support/offline';
+import { authorizationQuery, pkce } from '../support/oidc';
+import { demoOrigin, demoPort, sharedServer, type SharedServer } from '../support/shared-servers';
+import { PASSWORD, register, uniqueName } from './support';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const SCREENSHOTS = path.join(ROOT, 'examples', 'screenshots');
+
+const available = fs.existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`no Chromium at ${CHROMIUM}: CI must install Debian's chromium (see .ci/run)`);
+if (!available) console.warn(`tests/e2e/browser-oidc.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const inBrowser = available ? describe : describe.skip;
+
+// A plain CommonJS script (npm run demo): required, not imported, as it has no types.
+const { startDemoServer } = require('../../scripts/demo.js') as {
+  startDemoServer(options: { port?: number; host?: string; apiUrl?: string }): Promise<{ url: string; close(): Promise<void> }>;
+};
+
+/** What a user of each language reads on the demo and on the hosted sign-in page (lib/pages.ts). */
+const LANGUAGES = {
+  en: { choice: 'English', heading: 'Sign in', username: 'Username', password: 'Password' },
+  ko: { choice: '한국어', heading: '로그인', username: '사용자 이름', password: '비밀번호' },
+} as const;
+type Language = keyof typeof LANGUAGES;
+
+/** The second app of tests/support/oidc.ts: nothing listens there, the browser's routing answers for it. */
+const SECOND_APP = 'http://127.0.0.1/second';
+
+inBrowser('the hosted sign-in page in Chromium, from the demo page', () => {
+  let server: SharedServer;
+  let browser: Browser;
+  let demo: { url: string; close(): Promise<void> };
+  let pageUrl: string;
+
+  beforeAll(async () => {
+    server = await sharedServer('short');
+    // The demo on localhost and its API on localhost too, as browser.test.ts has them; the hosted pages are at the
+    // issuer, http://127.0.0.1:<port>, the address discovery names: another site, as a real provider is.
+    demo = await startDemoServer({ port: 0, apiUrl: server.baseUrl.replace('127.0.0.1', 'localhost') });
+    pageUrl = `${demoOrigin(demoPort())}/`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 130_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  /**
+   * A context whose demo origin (the one the `demo` client registered, on the reserved port) is answered by
+   * this file's own demo server: browser.test.ts listens on that port, maybe at this very moment.
+   */
+  async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+    const context = await browser.newContext(options);
+    const served = new URL(demo.url).origin;
+    await context.route(`${demoOrigin(demoPort())}/**`, async (route) => {
+      const response = await route.fetch({ url: route.request().url().replace(demoOrigin(demoPort()), served), maxRedirects: 0 });
+      await route.fulfill({ response });
+    });
+    await context.route(`${SECOND_APP}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the second app' }));
+    return context;
+  }
+
+  async function openDemo(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    page.on('console', (m) => console.log('CONSOLE', m.text()));
+    page.on('request', (r) => console.log('REQ', r.method(), r.url().slice(0, 120)));
+    page.on('requestfailed', (r) => console.log('FAILED', r.url().slice(0, 120), r.failure()?.errorText));
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+    await page.goto(pageUrl);
+    return page;
+  }
+
+  /** The text of #id once it says `settled` or shows an error, so that a failure fails with the page's own words. */
+  async function outcome(page: Page, id: string, settled: string): Promise<string> {
+    await page.locator(`#${id}`).filter({ hasText: settled }).or(page.locator(`#${id}.error`)).waitFor();
+    return page.locator(`#${id}`).innerText();
+  }
+
+  /** From the demo's button to the hosted page, in `language`: the page's lang, its heading, and its answer. */
+  async function toHostedPage(page: Page, language: Language) {
+    await page.getByLabel(LANGUAGES[language].choice).check();
+    const [response] = await Promise.all([
+      page.waitForResponse((answer) => answer.url().startsWith(`${server.issuer}/oauth/authorize?`) && answer.request().isNavigationRequest()),
+      page.getByRole('button', { name: 'Sign in with the hosted page' }).click(),
+      page.locator('#oidc-status.error').waitFor({ timeout: 10000 }).then(async () => console.log('STATUS', await page.locator('#oidc-status').innerText()), () => undefined),
+    ]);
+    await page.waitForLoadState('load');
+    return {
+      response,
+      lang: await page.locator('html').getAttribute('lang'),
+      heading: await page.getByRole('heading', { level: 1 }).innerText(),
+    };
+  }
+
+  /** Types the password on the hosted page, by its labels, and presses Enter; back on the demo, signed in. */
+  async function signIn(page: Page, language: Language, username: string): Promise<string> {
+    await page.getByLabel(LANGUAGES[language].username, { exact: true }).fill(username);
+    await page.getByLabel(LANGUAGES[language].password, { exact: true }).fill(PASSWORD);
+    await page.getByLabel(LANGUAGES[language].password, { exact: true }).press('Enter');
+    return outcome(page, 'oidc-status', `Signed in as ${username}`);
+  }
+
+  /** The second app's authorization request, in `page` (another tab of the same browser): where it lands. */
+  async function secondApp(page: Page, extra: Record<string, string> = {}) {
+    const { verifier, challenge } = pkce();
+    const state = uniqueName('state');
+    const query = authorizationQuery({
+      response_type: 'code', client_id: 'oidc-second', redirect_uri: SECOND_APP, scope: 'openid', state, code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+    });
+    const response = await page.goto(`${server.issuer}/oauth/authorize?${query}`);
+    const hops: string[] = [];
+    for (let request = response?.request() ?? null; request; request = request.redirectedFrom()) hops.unshift(request.url());
+    return { landed: new URL(page.url()), hops, verifier, state };
+  }
+
+  const ssoCookie = async (context: BrowserContext) => (await context.cookies(`${server.issuer}/oauth/authorize`)).find((cookie) => cookie.name === 'jwt_auth_sso');
+
+  test.each(['en'] as const)('in %s: the demo sends the user to the hosted page in that language, and gets them back signed in', async (language) => {
+    const { username } = await register(server, uniqueName('oidc'));
+    const context = await newContext({ viewport: { width: 720, height: 640 } });
+    const page = await openDemo(context);
+
+    const hostedPage = await toHostedPage(page, language);
+    await page.screenshot({ path: path.join(ARTIFACTS, `login-${language}.png`), fullPage: true });
+    const signedIn = await signIn(page, language, username);
+
+    expect(hostedPage.response.status()).toBe(200);
+    expect(new URL(hostedPage.response.url()).searchParams.get('ui_locales')).toBe(language);
+    expect(hostedPage.lang).toBe(language); // ui_locales wins over the browser's en-US Accept-Language
+    expect(hostedPage.heading).toBe(LANGUAGES[language].heading);
+    expect(signedIn).toBe(`Signed in as ${username} through the hosted page.`);
+    expect(page.url()).toBe(pageUrl); // the code is out of the address bar
+    expect(JSON.parse(await page.locator('#oidc-userinfo').innerText())).toMatchObject({ preferred_username: username });
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0); // the verifier is spent and gone
+    fs.copyFileSync(path.join(ARTIFACTS, `login-${language}.png`), path.join(SCREENSHOTS, `login-${language}.png`));
+    await context.close();
+  }, 60_000);
+
+  test('single sign-on: a second app of the browser signs in without the password, until the demo signs out everywhere', async () => {
+    const { username, tokens } = await register(server, uniqueName('oidc'));
+    const context = await newContext();
+    const demoTab = await openDemo(context);
+    await toHostedPage(demoTab, 'en');
+    await signIn(demoTab, 'en', username);
+    const cookie = await ssoCookie(context);
+    const appTab = await context.newPage();
+
+    const second = await secondApp(appTab);
+    const code = second.landed.searchParams.get('code') ?? '';
+    const exchanged = await server.request('POST', '/oauth/token', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: SECOND_APP, client_id: 'oidc-second', code_verifier: second.verifier }).toString(),
+    });
+    await demoTab.getByRole('button', { name: 'Sign out everywhere (end session)' }).click();
+    const ended = await outcome(demoTab, 'oidc-status', 'Signed out everywhere');
+    const cookieAfter = await ssoCookie(context);
+    const silent = await secondApp(appTab, { prompt: 'none' });
+    const refreshed = await server.request('POST', '/oauth/token', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: exchanged.json?.refresh_token ?? '', client_id: 'oidc-second' }).toString(),
+    });
+
+    // Chromium keeps a Secure cookie of http://127.0.0.1 (a potentially trustworthy origin), as the SSO needs.
+    expect(cookie && [cookie.name, cookie.domain, cookie.path, cookie.httpOnly, cookie.secure, cookie.sameSite]).toEqual(['jwt_auth_sso', '127.0.0.1', '/oauth', true, true, 'Lax']);
+    // Straight back to the second app with a code: one redirect, no page, no password.
+    expect(second.hops).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/), expect.stringMatching(/^http:\/\/127\.0\.0\.1\/second\?/)]);
+    expect(`${second.landed.origin}${second.landed.pathname}`).toBe(SECOND_APP);
+    expect(Object.fromEntries(second.landed.searchParams)).toEqual({ code: expect.any(String), state: second.state, iss: server.issuer });
+    expect(exchanged.status).toBe(200);
+    expect(decodeJwtPart(exchanged.json.id_token as string, 1)).toMatchObject({ aud: 'oidc-second', sub: decodeJwtPart(tokens.access_token, 1).sub });
+    // The demo's end session: the browser's sign-in is over, and so is every session it started for any app.
+    expect(ended).toBe('Signed out everywhere: the hosted page has forgotten this browser, and the sessions it started have ended.');
+    expect(demoTab.url()).toBe(pageUrl);
+    expect(cookieAfter).toBeUndefined();
+    expect(Object.fromEntries(silent.landed.searchParams)).toMatchObject({ error: 'login_required', state: silent.state, iss: server.issuer });
+    expect(refreshed.status).toBe(400);
+    expect(refreshed.json.error).toBe('invalid_grant');
+    await context.close();
+  }, 60_000);
+
+  test('the sign-in page forbids framing, and a page that frames it shows nothing of it', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const { challenge } = pkce();
+    const url = `${server.issuer}/oauth/authorize?${authorizationQuery({
+      response_type: 'code', client_id: 'oidc-second', redirect_uri: SECOND_APP, scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256',
+    })}`;
+
+    const response = await page.goto(url);
+    const framer = await context.newPage();
+    const [framed] = await Promise.all([
+      framer.waitForResponse((answer) => answer.url() === url),
+      framer.setContent(`<h1>Not the provider</h1><iframe src="${url.replace(/&/g, '&amp;')}" title="sign-in"></iframe>`),
+    ]);
+
+    expect(response?.status()).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Sign in');
+    expect(response?.headers()['x-frame-options']).toBe('DENY');
+    expect(response?.headers()['content-security-policy']).toMatch(/(?:^|;)\s*frame-ancestors 'none'\s*(?:;|$)/);
+    expect(framed.status()).toBe(200); // the server answered; the browser refused to show it in a frame
+    console.log('FRAMES', framer.frames().map((f) => f.url()), await framer.content());
+    expect(await framer.frameLocator('iframe').locator('input, form, h1').count()).toBe(0);
+    await context.close();
+  }, 30_000);
+});
