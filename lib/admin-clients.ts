@@ -99,7 +99,7 @@ export function createClientAdmin({ clients, configured, newSecret = randomSecre
 
     /** Every client: OAUTH_CLIENTS' first, then the table's by id. */
     async list(): Promise<ClientView[]> {
-      return (await clients.list()).map((client) => clientView(client, client.source));
+      return (await clients.list()).map((client) => clientView(client, client.source === 'environment' ? 'OAUTH_CLIENTS' : 'table'));
     },
 
     removable,

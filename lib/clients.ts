@@ -29,8 +29,8 @@ export interface ClientStore {
   get(clientId: string): Promise<OAuthClient | undefined>;
   /** Adds a client to the table; false when the id is taken (there or in OAUTH_CLIENTS). */
   add(client: OAuthClient): Promise<boolean>;
-  /** Every client, OAUTH_CLIENTS' first, each marked with where it comes from. */
-  list(): Promise<(OAuthClient & { source: 'OAUTH_CLIENTS' | 'table' })[]>;
+  /** Every client, those of the environment (OAUTH_CLIENTS) first, each marked with where it comes from. */
+  list(): Promise<(OAuthClient & { source: 'environment' | 'table' })[]>;
   /** Removes a client from the table; false when the table has none of that id. */
   remove(clientId: string): Promise<boolean>;
 }
@@ -62,7 +62,7 @@ export function createClientStore(doc: DynamoDBDocumentClient, table: string, co
         start = page.LastEvaluatedKey;
       } while (start);
       stored.sort((a, b) => a.clientId.localeCompare(b.clientId));
-      return [...configured.map((client) => ({ ...client, source: 'OAUTH_CLIENTS' as const })), ...stored.map((client) => ({ ...client, source: 'table' as const }))];
+      return [...configured.map((client) => ({ ...client, source: 'environment' as const })), ...stored.map((client) => ({ ...client, source: 'table' as const }))];
     },
     async remove(clientId) {
       if (!canBeKey(clientId)) return false;

@@ -49,12 +49,13 @@ it('deploys the alarms and their topic in prod only, by a condition that is true
 
 it('alarms on reuse (any), failed-login bursts, authorizer denials, API 5xx and DynamoDB throttling, each to the topic', () => {
   const alarms = alarmsOf(prod);
-  expect([...alarms.keys()].sort()).toEqual(['Api5xxAlarm', 'AuthorizerDenyAlarm', 'DynamoDBThrottleAlarm', 'FailedLoginBurstAlarm', 'RefreshTokenReuseAlarm']);
+  expect([...alarms.keys()].sort()).toEqual(['Api5xxAlarm', 'AuthorizationCodeReplayAlarm', 'AuthorizerDenyAlarm', 'DynamoDBThrottleAlarm', 'FailedLoginBurstAlarm', 'RefreshTokenReuseAlarm']);
   for (const [, alarm] of alarms) {
     expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
   }
   expect(alarms.get('RefreshTokenReuseAlarm')!.Properties).toMatchObject({ MetricName: 'RefreshTokenReuse', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  expect(alarms.get('AuthorizationCodeReplayAlarm')!.Properties).toMatchObject({ MetricName: 'CodeReplayed', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   // Failed and throttled logins together (the guard turns a burst of failures into throttled attempts).
   expect(watchedBy(alarms.get('FailedLoginBurstAlarm')!)).toEqual(['FailedLogins', 'ThrottledLogins']);
   expect(alarms.get('FailedLoginBurstAlarm')!.Properties).toMatchObject({ Threshold: 100 });
@@ -79,7 +80,7 @@ it('watches metrics the code emits, in its namespace and with this stage’s ser
       expect(metric.Dimensions[0]).toEqual({ Name: 'service', Value: 'jwt-auth-prod' });
     }
   }
-  expect(checked).toBe(6); // reuse; failed and throttled logins; three reasons of denial
+  expect(checked).toBe(7); // reuse; a replayed code; failed and throttled logins; three reasons of denial
 });
 
 it('counts throttling of every table, reads and writes', () => {
