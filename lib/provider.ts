@@ -213,7 +213,8 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
     /** GET /oauth/authorize: a code at once for a live sign-in, else the hosted page (or the error prompt=none asks for). */
     async authorize(request: AuthorizationRequest, cookie: string | undefined): Promise<Decision> {
       const current = await signedIn(cookie);
-      const tooOld = current && request.maxAge !== undefined && seconds() - current.session.authTime > request.maxAge;
+      // max_age=0 is prompt=login (OpenID Connect Core §3.1.2.1), even within the second of the sign-in.
+      const tooOld = current && request.maxAge !== undefined && (request.maxAge === 0 || seconds() - current.session.authTime > request.maxAge);
       const none = request.prompt.has('none');
       if (!current || tooOld || request.prompt.has('login') || request.prompt.has('select_account')) {
         if (none) throw new AuthorizationError('login_required', 'The user is not signed in.', request);
