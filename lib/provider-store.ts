@@ -135,7 +135,7 @@ export interface BrowserSession {
 }
 
 export interface BrowserSessionStore {
-  start(session: Pick<BrowserSession, 'sub' | 'authTime' | 'amr' | 'credentialVersion'>, ttl: number): Promise<{ cookie: string; session: BrowserSession }>;
+  start(session: Pick<BrowserSession, 'sub' | 'authTime' | 'amr' | 'credentialVersion'> & { sessions?: string[] }, ttl: number): Promise<{ cookie: string; session: BrowserSession }>;
   /** The live session a cookie names, or undefined (malformed, unknown, expired). */
   find(cookie: string | undefined, now: number): Promise<BrowserSession | undefined>;
   consent(id: string, clientId: string, scope: string): Promise<void>;
@@ -158,11 +158,11 @@ export function createBrowserSessionStore(doc: DynamoDBDocumentClient, table: st
     sessions: [...((item.sessions as Set<string> | undefined) ?? [])],
   });
   return {
-    async start({ sub, authTime, amr, credentialVersion }, ttl) {
+    async start({ sub, authTime, amr, credentialVersion, sessions = [] }, ttl) {
       const cookie = newSecret();
-      const session: BrowserSession = { id: hashOf('browser', cookie), sid: randomUUID(), sub, authTime, amr, credentialVersion, expiresAt: authTime + ttl, consents: {}, sessions: [] };
-      const { sessions: none, ...item } = session;
-      void none;
+      const session: BrowserSession = { id: hashOf('browser', cookie), sid: randomUUID(), sub, authTime, amr, credentialVersion, expiresAt: authTime + ttl, consents: {}, sessions };
+      // A string set is never empty in DynamoDB: no attribute until a session is attached.
+      const item = { ...session, sessions: sessions.length > 0 ? new Set(sessions) : undefined };
       await send(() => doc.send(new PutCommand({ TableName: table, Item: item })));
       return { cookie, session };
     },

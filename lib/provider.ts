@@ -228,8 +228,13 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
 
     /** The hosted page's sign-in succeeded (password checked, or an account just made): a new browser session. */
     async signIn(request: AuthorizationRequest, user: User, previous: BrowserSession | undefined) {
-      if (previous) await browsers.end(previous.id).catch((error: unknown) => logger.warn('could not end a replaced browser session', error));
-      const { cookie, session } = await browsers.start({ sub: user.sub, authTime: seconds(), amr: ['pwd'], credentialVersion: user.credentialVersion }, config.browserSessionTtl);
+      // A new sign-in replaces the browser's old one (no session fixation), and takes over the sessions started
+      // through it: one sign-out in this browser still ends every app's session.
+      const replaced = previous ? await browsers.end(previous.id) : undefined;
+      const { cookie, session } = await browsers.start(
+        { sub: user.sub, authTime: seconds(), amr: ['pwd'], credentialVersion: user.credentialVersion, sessions: replaced?.sessions ?? [] },
+        config.browserSessionTtl,
+      );
       logger.info('signed in at the hosted page', { sub: user.sub, client_id: request.client.clientId });
       return { cookie, session, decision: await proceed(request, session, user, false) };
     },
@@ -270,12 +275,10 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
       if (!user || user.disabled || user.credentialVersion !== grant.credentialVersion) throw refused('The authorization code is invalid, expired or used.');
 
       const { tokens: issued, sessionId } = await auth.sessionFor(user, client.clientId, grant.scope, from);
-      const [bound] = await Promise.all([
-        codes.bind(redeemed.id, sessionId),
-        browsers.attach(grant.browserSession, sessionId).catch((error: unknown) => logger.warn('could not attach a session to its browser session', error)),
-      ]);
-      if (!bound) {
-        // A replay came in while this exchange ran: the tokens of this code are revoked, these included.
+      const [bound, attached] = await Promise.all([codes.bind(redeemed.id, sessionId), browsers.attach(grant.browserSession, sessionId)]);
+      // A replay came in while this exchange ran (the tokens of this code are revoked, these included), or the
+      // browser signed out since the code was issued (a session started now would outlive that sign-out).
+      if (!bound || !attached) {
         await sessions.revoke(sessionId);
         throw refused('The authorization code is invalid, expired or used.');
       }

@@ -380,7 +380,7 @@ describe('single sign-on', () => {
   test('max_age=0 asks for the password again even just after a sign-in (OpenID Connect Core §3.1.2.1: as prompt=login)', async () => {
     const browser = new Browser();
     const first = await authorizationRequest('oidc-app', CALLBACK);
-    const zero = await authorizationRequest('oidc-second', SECOND_CALLBACK, { max_age: '0', prompt: 'login' });
+    const zero = await authorizationRequest('oidc-second', SECOND_CALLBACK, { max_age: '0' });
     expect((await signIn(browser, first.url)).status).toBe(303);
 
     const page = await browser.open(zero.url);
@@ -505,20 +505,53 @@ describe('native apps', () => {
   });
 });
 
-test('logout without an ID token of this sign-in asks first; confirming ends the sign-in and returns to the client', async () => {
-  const browser = new Browser();
-  const request = await authorizationRequest('oidc-app', CALLBACK);
-  const { tokens } = await redeem(request, await signIn(browser, request.url));
-  const fields = { client_id: 'oidc-app', post_logout_redirect_uri: SIGNED_OUT, state: 'confirm' };
+describe('RP-initiated logout', () => {
+  test('logout without an ID token of this sign-in asks first; confirming ends the sign-in and returns to the client', async () => {
+    const browser = new Browser();
+    const request = await authorizationRequest('oidc-app', CALLBACK);
+    const { tokens } = await redeem(request, await signIn(browser, request.url));
+    const fields = { client_id: 'oidc-app', post_logout_redirect_uri: SIGNED_OUT, state: 'confirm' };
 
-  const page = await browser.open(endSessionUrl(fields));
-  const [form] = formsOf(page.html);
-  const confirmed = await browser.submit(page, 'logout');
+    const page = await browser.open(endSessionUrl(fields));
+    const [form] = formsOf(page.html);
+    const confirmed = await browser.submit(page, 'logout');
 
-  expect(page.status).toBe(200);
-  expect(new URL(form!.action, page.url).href).toBe(`${issuer}/oauth/end-session`);
-  expect(form!.fields).toEqual({ csrf: browser.cookie(COOKIE.csrf)!.value, ...fields });
-  expect({ status: confirmed.status, location: confirmed.location }).toEqual({ status: 303, location: `${SIGNED_OUT}?state=confirm` });
-  expect(browser.cookie(COOKIE.sso)).toBeUndefined();
-  expect(await refreshOutcome(request.client, tokens.refresh_token!)).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(page.status).toBe(200);
+    expect(new URL(form!.action, page.url).href).toBe(`${issuer}/oauth/end-session`);
+    expect(form!.fields).toEqual({ csrf: browser.cookie(COOKIE.csrf)!.value, ...fields });
+    expect({ status: confirmed.status, location: confirmed.location }).toEqual({ status: 303, location: `${SIGNED_OUT}?state=confirm` });
+    expect(browser.cookie(COOKIE.sso)).toBeUndefined();
+    expect(await refreshOutcome(request.client, tokens.refresh_token!)).toEqual({ status: 400, error: 'invalid_grant' });
+  });
+
+  test('a code issued before the logout and redeemed after it gives no tokens', async () => {
+    const browser = new Browser();
+    const request = await authorizationRequest('oidc-app', CALLBACK);
+    const { tokens } = await redeem(request, await signIn(browser, request.url));
+    const pending = await authorizationRequest('oidc-second', SECOND_CALLBACK);
+    const issued = await browser.open(pending.url);
+    const params = oauth.validateAuthResponse(as, pending.client, arrival(issued, SECOND_CALLBACK), pending.state);
+
+    const ended = await browser.open(endSessionUrl({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT }));
+    const exchanged = await oauth.authorizationCodeGrantRequest(as, pending.client, oauth.None(), params, SECOND_CALLBACK, pending.verifier, INSECURE);
+
+    expect(ended.status).toBe(303);
+    expect({ status: exchanged.status, body: await exchanged.json() }).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });
+  });
+
+  test('after a new sign-in on prompt=login, logout also ends the sessions of the sign-in it replaced', async () => {
+    const browser = new Browser();
+    const first = await authorizationRequest('oidc-app', CALLBACK);
+    const before = await redeem(first, await signIn(browser, first.url));
+    const again = await authorizationRequest('oidc-second', SECOND_CALLBACK, { prompt: 'login' });
+    const page = await browser.open(again.url);
+    const after = await redeem(again, await browser.submit(page, 'login', { username, password: PASSWORD }));
+
+    // oidc-second registered no post-logout URI: the signed-out page.
+    const ended = await browser.open(endSessionUrl({ id_token_hint: after.tokens.id_token! }));
+    const outcomes = await Promise.all([refreshOutcome(first.client, before.tokens.refresh_token!), refreshOutcome(again.client, after.tokens.refresh_token!)]);
+
+    expect({ status: ended.status, cleared: ended.cookies.map(({ name, maxAge }) => [name, maxAge]) }).toEqual({ status: 200, cleared: [[COOKIE.sso, 0]] });
+    expect(outcomes).toEqual([{ status: 400, error: 'invalid_grant' }, { status: 400, error: 'invalid_grant' }]);
+  });
 });
