@@ -6,7 +6,7 @@ import { signingKeysFromSecret } from '../lib/secrets';
 import { AuthError } from '../lib/errors';
 import { clientOrigin, header, sourceIp, tokenResponse } from '../lib/http';
 import { clientIdParam, parseOAuthParams } from '../lib/params';
-import { authenticateClient } from '../lib/provider';
+import { authenticateClient, CLIENT_CHALLENGE } from '../lib/provider';
 import { route } from '../lib/route';
 
 const required = (params: Record<string, string>, name: string) => {
@@ -29,7 +29,8 @@ export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
     const clientId = clientIdParam(named);
     if (grantType === 'authorization_code') {
       if (!provider) throw new AuthError('server_error', 'This function cannot redeem codes.');
-      if (!client) throw new AuthError(named === undefined ? 'invalid_request' : 'invalid_client', named === undefined ? 'The "client_id" parameter is required.' : 'The client_id names no registered client.');
+      if (named === undefined) throw new AuthError('invalid_request', 'The "client_id" parameter is required.');
+      if (!client) throw new AuthError('invalid_client', 'The client_id names no registered client.', { headers: { 'WWW-Authenticate': CLIENT_CHALLENGE } });
       const exchanged = { code: params.code, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier };
       return tokenResponse(200, await provider.exchange(client, exchanged, clientOrigin(event)));
     }

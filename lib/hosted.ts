@@ -136,7 +136,8 @@ async function signIn(event: HttpEvent, deps: Deps, request: AuthorizationReques
     if (!(error instanceof AuthError) || error.status >= 500) throw error;
     if (error.code === 'slow_down') return loginAgain(event, request, 429, 'throttled', { username, retryAfter: retryAfterOf(error) });
     const disabled = error.code === 'invalid_grant' && /disabled/.test(error.message);
-    return loginAgain(event, request, disabled ? 403 : 401, disabled ? 'disabled' : 'invalid', { username });
+    // 400, not 401: a 401 must carry a WWW-Authenticate challenge (RFC 9110 §15.5.2), and a form has none.
+    return loginAgain(event, request, disabled ? 403 : 400, disabled ? 'disabled' : 'invalid', { username });
   }
   const previous = await deps.provider.signedIn(readCookie(event, COOKIES.session));
   const { cookie, decision } = await deps.provider.signIn(request, user, previous?.session);

@@ -111,6 +111,12 @@ type SchemaName =
 
 const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
+/**
+ * The hosted pages' cookies (lib/hosted.ts COOKIES), named here rather than imported: lib/hosted.ts brings the
+ * provider's runtime (node:crypto, the stores' code), and this module is pure data.
+ */
+const HOSTED_COOKIES = { session: 'jwt_auth_sso', csrf: 'jwt_auth_csrf' } as const;
+
 /** What each error code means here. `satisfies` keeps it to exactly the codes of lib/errors.ts. */
 const ERROR_MEANINGS = {
   invalid_request: 'Missing or malformed input; 413 when the body is too large, 415 for a media type the route does not take, 409 when a password change raced another.',
@@ -164,22 +170,73 @@ const HEADERS = {
       pattern: '^Bearer realm="[^"]*"(, error="(invalid_token|insufficient_scope)", error_description="[^"]*"(, scope="[^"]*")?)?$',
     },
   },
-} as const satisfies Record<string, { name: string; description: string; schema: JsonSchema }>;
+  clientChallenge: {
+    name: 'WWW-Authenticate',
+    description: 'The client authenticates with HTTP Basic (RFC 6749 §5.2, RFC 7617).',
+    schema: { type: 'string', const: 'Basic realm="token"' },
+  },
+  authorizationRedirect: {
+    name: 'Location',
+    description:
+      'The redirect_uri of the request, its own query kept, with `code` (single-use, 60 seconds), `state` (when the request had one) and `iss` (the issuer, RFC 9207); or instead of `code` with `error` and `error_description` (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6): `invalid_request`, `unsupported_response_type`, `invalid_scope`, `access_denied`, `login_required`, `consent_required`, `request_not_supported` or `request_uri_not_supported`. Check `state`, and `iss` against the issuer, before redeeming the code.',
+    schema: { type: 'string', format: 'uri' },
+  },
+  logoutRedirect: {
+    name: 'Location',
+    description: 'The post_logout_redirect_uri, one the client registered, with `state` when the request had one.',
+    schema: { type: 'string', format: 'uri' },
+  },
+  referrerPolicy: {
+    name: 'Referrer-Policy',
+    description: 'No page or redirect of the provider tells the next site where the browser came from (its URL may carry a code or a token).',
+    schema: { type: 'string', const: 'no-referrer' },
+  },
+  contentSecurityPolicy: {
+    name: 'Content-Security-Policy',
+    description:
+      'Nothing loads or runs but the page\'s one style block (by its hash; there is no script); forms post to this service and, for an authorization request, to the origin (or private-use scheme) of its redirect_uri; no site may frame the page (`frame-ancestors \'none\'`).',
+    schema: {
+      type: 'string',
+      pattern: "^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+={0,2}'; form-action 'self'( [^ ;]+)?; frame-ancestors 'none'; base-uri 'none'$",
+    },
+  },
+  frameOptions: {
+    name: 'X-Frame-Options',
+    description: 'No framing, for browsers older than `frame-ancestors` (clickjacking).',
+    schema: { type: 'string', const: 'DENY' },
+  },
+  setCookie: {
+    name: 'Set-Cookie',
+    optional: true,
+    description: `One line per cookie, when one changes. \`${HOSTED_COOKIES.csrf}\`: a new CSRF token when the browser has none (HttpOnly; Secure; SameSite=Strict; an hour). \`${HOSTED_COOKIES.session}\`: the browser's sign-in, set at each sign-in and cleared (empty, Max-Age=0) at sign-out (HttpOnly; Secure; SameSite=Lax; BROWSER_SESSION_TTL seconds). Path=/oauth, behind the stage prefix when deployed without a custom domain.`,
+    schema: {
+      type: 'string',
+      pattern: '^jwt_auth_(csrf|sso)=([A-Za-z0-9_-]{43})?; Max-Age=[0-9]+; Path=(/[\\w.~-]+)*/oauth; HttpOnly; Secure; SameSite=(Strict|Lax)$',
+    },
+  },
+} as const satisfies Record<string, { name: string; description: string; schema: JsonSchema; optional?: true }>;
 
 type HeaderKey = keyof typeof HEADERS;
 
 /** What every answer of a handler carries (lib/http.ts): no caching of anything about a user. */
 const HANDLER_HEADERS = ['noStore', 'pragma'] as const satisfies readonly HeaderKey[];
+/** What every hosted page carries (lib/pages.ts htmlPage), besides Content-Type: text/html; charset=utf-8. */
+const PAGE_HEADERS = [...HANDLER_HEADERS, 'contentSecurityPolicy', 'frameOptions', 'referrerPolicy', 'setCookie'] as const satisfies readonly HeaderKey[];
+/** What every redirect of the hosted pages carries (lib/hosted.ts), besides its Location. */
+const REDIRECT_HEADERS = [...HANDLER_HEADERS, 'referrerPolicy', 'setCookie'] as const satisfies readonly HeaderKey[];
 
-interface Failure {
+/**
+ * One way a request can fail: the contract's JSON error body with its `code`, or, on the hosted pages, a page
+ * (HTML) that tells a person what went wrong, which no program is meant to read.
+ */
+type Failure = {
   status: number;
-  code: ErrorCode;
   when: string;
   /** The headers this failure always carries. */
   headers: readonly HeaderKey[];
-}
+} & ({ code: ErrorCode; media?: never } | { media: 'html'; code?: never });
 
-/** Every way a request can fail, with its status, code and headers. Routes list the ones they can give. */
+/** Every way a request can fail, with its status, code (or page) and headers. Routes list the ones they can give. */
 const FAILURES = {
   malformedJson: {
     status: 400,
@@ -249,7 +306,33 @@ const FAILURES = {
   unsupportedGrant: {
     status: 400,
     code: 'unsupported_grant_type',
-    when: `\`grant_type\` is neither ${GRANT_TYPES.join(' nor ')}.`,
+    when: `\`grant_type\` is none of ${GRANT_TYPES.join(', ')}.`,
+    headers: HANDLER_HEADERS,
+  },
+  passwordGrantOff: {
+    status: 400,
+    code: 'unsupported_grant_type',
+    when: 'The password grant is turned off (PASSWORD_GRANT=false): users sign in through the authorization endpoint. Checked before any attempt is counted.',
+    headers: HANDLER_HEADERS,
+  },
+  thirdPartyPasswordGrant: {
+    status: 400,
+    code: 'unauthorized_client',
+    when: '`client_id` names a registered third-party client, which may not take a user\'s password: it uses the authorization code flow. Checked before any attempt is counted.',
+    headers: HANDLER_HEADERS,
+  },
+  badClient: {
+    status: 401,
+    code: 'invalid_client',
+    when:
+      'Client authentication failed (RFC 6749 §2.3.1): a registered confidential client sent no secret or a wrong one, a public client sent a secret, HTTP Basic was malformed, named another client than `client_id` or came with `client_secret` too; or, for the authorization_code grant, `client_id` names no registered client.',
+    headers: [...HANDLER_HEADERS, 'clientChallenge'],
+  },
+  badCode: {
+    status: 400,
+    code: 'invalid_grant',
+    when:
+      'The code is unknown, expired, already used (a second use also revokes the session the first one started: RFC 6749 §4.1.2), issued to another client, or its user has since changed or reset the password, been disabled or deleted; or `redirect_uri` is not the authorization request\'s exactly; or `code_verifier` does not match its `code_challenge` (S256).',
     headers: HANDLER_HEADERS,
   },
   usernameTaken: {
@@ -339,6 +422,12 @@ const FAILURES = {
     when: 'The access token\'s user no longer exists.',
     headers: [...HANDLER_HEADERS, 'challenge'],
   },
+  goneOrDisabledUser: {
+    status: 401,
+    code: 'invalid_token',
+    when: 'The access token\'s user no longer exists or is disabled.',
+    headers: [...HANDLER_HEADERS, 'challenge'],
+  },
   insufficientScope: {
     status: 403,
     code: 'insufficient_scope',
@@ -370,6 +459,108 @@ const FAILURES = {
     when: `\`all: true\` with an access token without the \`${ROUTE_SCOPES.account}\` scope; the challenge names it.`,
     headers: [...HANDLER_HEADERS, 'challenge'],
   },
+
+  // The hosted pages' failures: a page for a person, never the JSON error body.
+  pageBadRequest: {
+    status: 400,
+    media: 'html',
+    when:
+      'The client_id names no registered client, the redirect_uri is not one it registered (exactly; a registered http loopback IP on any port, RFC 8252 §7.3), or a parameter is repeated or longer than 2048 characters. An error page that links nowhere, never a redirect: where to send the user is what is in doubt (RFC 6749 §4.1.2.1).',
+    headers: PAGE_HEADERS,
+  },
+  pageBadParams: {
+    status: 400,
+    media: 'html',
+    when: 'A parameter or field is repeated, or (JSON) not a string.',
+    headers: PAGE_HEADERS,
+  },
+  pageTooLarge: { status: 413, media: 'html', when: `The body exceeds ${MAX_BODY_BYTES} bytes.`, headers: PAGE_HEADERS },
+  pageMediaType: {
+    status: 415,
+    media: 'html',
+    when: 'The body is neither a form (application/x-www-form-urlencoded) nor a flat JSON object of strings.',
+    headers: PAGE_HEADERS,
+  },
+  pageCsrf: {
+    status: 403,
+    media: 'html',
+    when: `The form's \`csrf\` field does not equal the \`${HOSTED_COOKIES.csrf}\` cookie (a form posted from another site, or one left open past the cookie's hour). Nothing is done: the page says the form expired and carries a fresh token (the sign-in page for the sign-in, consent and forgotten-password forms).`,
+    headers: PAGE_HEADERS,
+  },
+  pageWrongPassword: {
+    status: 400,
+    media: 'html',
+    when: 'The username or password is wrong or missing; an unknown user gets the same page, after the same work. The sign-in page again, the username kept.',
+    headers: PAGE_HEADERS,
+  },
+  pageDisabled: {
+    status: 403,
+    media: 'html',
+    when: 'The password is right, but the account is disabled: the sign-in page says so (a wrong password gets the page of any wrong password).',
+    headers: PAGE_HEADERS,
+  },
+  pageLoginThrottled: {
+    status: 429,
+    media: 'html',
+    when: 'Too many password attempts, counted with those of `POST /auth/login` (for this account from this source address, or from this address across all accounts); the password was not checked. The sign-in page says when to retry.',
+    headers: [...PAGE_HEADERS, 'retryAfter'],
+  },
+  pageSignUpRefused: {
+    status: 400,
+    media: 'html',
+    when: 'The username, address or password breaks the rules of `POST /auth/register` (the SignUpForm schema): the form again, the field marked and the rule said. No account is made.',
+    headers: PAGE_HEADERS,
+  },
+  pageUsernameTaken: {
+    status: 409,
+    media: 'html',
+    when: 'The username is taken, regardless of case and width: the form again.',
+    headers: PAGE_HEADERS,
+  },
+  pageForgotRefused: {
+    status: 400,
+    media: 'html',
+    when: 'Nothing, or a malformed address, was entered: the form again.',
+    headers: PAGE_HEADERS,
+  },
+  pageResetThrottled: {
+    status: 429,
+    media: 'html',
+    when: 'Too many reset requests, counted with those of `POST /auth/password/forgot`: the form says when to retry.',
+    headers: [...PAGE_HEADERS, 'retryAfter'],
+  },
+  pageResetRefused: {
+    status: 400,
+    media: 'html',
+    when:
+      'The token is malformed, unknown, expired, used or superseded, or its account is disabled or deleted (the page then shows no form: a new link is needed), or the new password breaks the rules of registration (the form again, saying why).',
+    headers: PAGE_HEADERS,
+  },
+  pageBadLogout: {
+    status: 400,
+    media: 'html',
+    when:
+      'The id_token_hint is not an ID token this provider signed (an expired one is taken), or was issued to another client than `client_id`; the post_logout_redirect_uri is not one the client (`client_id`, else the hint\'s `aud`) registered; or a parameter is repeated. An error page, never a redirect; nothing is ended.',
+    headers: PAGE_HEADERS,
+  },
+  pageStaleLogoutForm: {
+    status: 400,
+    media: 'html',
+    when: `The form's \`csrf\` field does not equal the \`${HOSTED_COOKIES.csrf}\` cookie (posted from another site, or the cookie expired): nothing is ended.`,
+    headers: PAGE_HEADERS,
+  },
+  pageUnavailable: {
+    status: 503,
+    media: 'html',
+    when: 'DynamoDB or the mail queue failed: a page asks the user to retry. Nothing was lost.',
+    headers: [...PAGE_HEADERS, 'retryAfter'],
+  },
+  pageFault: {
+    status: 500,
+    media: 'html',
+    when: 'An unexpected fault: a page that says nothing about the server.',
+    headers: PAGE_HEADERS,
+  },
 } as const satisfies Record<string, Failure>;
 
 type FailureKey = keyof typeof FAILURES;
@@ -381,11 +572,19 @@ const OAUTH_BODY_FAILURES = ['malformedParams', 'tooLarge', 'mediaType'] as cons
 const EDGE_FAILURES = ['stageThrottle', 'serverFault', 'functionFailure', 'functionTimeout'] as const satisfies readonly FailureKey[];
 /** What a route behind the authorizer can answer before its handler decides anything. */
 const AUTHORIZER_FAILURES = ['refusedToken', 'expiredSinceAllowed', 'insufficientScope', 'authorizerFailure'] as const satisfies readonly FailureKey[];
+/** What any hosted page can answer, whatever it does. */
+const PAGE_FAILURES = ['pageUnavailable', 'pageFault'] as const satisfies readonly FailureKey[];
+/** The failures of a form a hosted page posts, before the form is read (lib/params.ts parseOAuthParams). */
+const PAGE_FORM_FAILURES = ['pageBadParams', 'pageTooLarge', 'pageMediaType'] as const satisfies readonly FailureKey[];
 
+/** An answer to a request that did what it asked: JSON (by its schema, or no body), a hosted page, or a redirect. */
 interface Success {
-  status: 200 | 201 | 202 | 204;
+  status: 200 | 201 | 202 | 204 | 303;
   description: string;
+  /** The JSON body; none for an empty one. */
   schema?: SchemaName;
+  /** A hosted page (text/html), for a person to read, instead of JSON. */
+  media?: 'html';
   headers: readonly HeaderKey[];
 }
 
@@ -400,15 +599,18 @@ interface Route {
   scope?: string;
   /** Not behind the authorizer, but one form of the request takes a bearer token with this scope. */
   optionalBearerScope?: string;
-  body?: { schema: SchemaName; media: 'json' | 'oauth' };
+  /** `oauth`: a form or a flat JSON object of strings; `form`: what a hosted page's form posts. */
+  body?: { schema: SchemaName; media: 'json' | 'oauth' | 'form' };
   parameters?: ParameterObject[];
-  success: Success;
+  /** One answer, or several of distinct statuses (a hosted page, or a redirect). */
+  success: Success | readonly Success[];
   failures: readonly FailureKey[];
 }
 
 const TAGS = {
   auth: 'Register, log in, refresh and log out (JSON).',
-  oauth: 'The OAuth 2.0 token (RFC 6749) and revocation (RFC 7009) endpoints, for standard clients.',
+  oauth: 'The OAuth 2.0 token (RFC 6749) and revocation (RFC 7009) endpoints and OpenID Connect userinfo, for standard clients (JSON).',
+  provider: 'The OpenID provider: the authorization endpoint and its hosted pages (HTML, no JavaScript), single sign-on and RP-initiated logout.',
   account: 'The caller\'s account, behind the authorizer.',
   recovery:
     'Verifying an address and resetting a forgotten password, with the token of a message sent to the user (no access token): an app\'s page at EMAIL_VERIFICATION_URL or PASSWORD_RESET_URL takes it from the link\'s `token` parameter and posts it here.',
@@ -435,7 +637,7 @@ const metadata = (path: string, operationId: string, summary: string): Route => 
   tag: 'metadata',
   summary,
   description:
-    'The authorization server metadata (RFC 8414), served both as OpenID discovery and as oauth-authorization-server. There is no authorization endpoint (no browser flows).',
+    `The OpenID provider metadata (OpenID Connect Discovery 1.0, RFC 8414), served both as OpenID discovery and as oauth-authorization-server: the authorization code flow with PKCE (S256) through the hosted pages of the authorization endpoint (\`GET ${ENDPOINTS.authorization}\`), and the token, userinfo, end-session, revocation and key set endpoints. \`grant_types_supported\` names \`password\` only while PASSWORD_GRANT is on.`,
   success: { status: 200, description: 'The metadata.', schema: 'ServerMetadata', headers: ['publicCache'] },
   failures: [],
 });
@@ -449,6 +651,173 @@ const TRANSPORT: ParameterObject = {
     `\`cookie\`: the refresh token travels in HttpOnly cookies (\`${REFRESH_COOKIES.refresh.name}\` on ${REFRESH_COOKIES.refresh.path}, \`${REFRESH_COOKIES.logout.name}\` on ${REFRESH_COOKIES.logout.path}; Secure, SameSite=Strict), set with Set-Cookie and never in a body; a refresh or logout then reads it from its cookie and takes no \`refresh_token\` in the body; logout clears both cookies. \`body\` (the default): in JSON bodies.`,
   schema: { type: 'string', enum: ['cookie', 'body'] },
 };
+
+// ---- The OpenID provider: the hosted pages (lib/hosted.ts) and userinfo ----------------------------------
+
+const SCOPE_TOKEN_CLASS = SCOPE_TOKEN.source.replace(/^\^/, '').replace(/\$$/, '');
+const SCOPE_LIST = `^${SCOPE_TOKEN_CLASS}(?: ${SCOPE_TOKEN_CLASS})*$`;
+const JWT = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
+/** 32 bytes in base64url: a CSRF token, an SSO cookie, a PKCE S256 challenge. */
+const RANDOM_43 = '^[A-Za-z0-9_-]{43}$';
+/** lib/provider.ts: a longer parameter of an authorization request is no client's (a 400 page). */
+const MAX_PARAM = 2048;
+
+interface PageParameter {
+  required: boolean;
+  description: string;
+  schema: JsonSchema;
+}
+
+const uiLocales: PageParameter = {
+  required: false,
+  description: `The page's language: space-separated BCP 47 tags, the first of ${UI_LOCALES.join(', ')} wins; else Accept-Language; else en.`,
+  schema: { type: 'string', maxLength: MAX_PARAM },
+};
+
+/**
+ * The authorization request (lib/provider.ts check): the query of GET /oauth/authorize, /oauth/signup and
+ * /oauth/forgot, and hidden fields of every form of those pages, checked again at each step.
+ */
+const AUTHORIZATION_PARAMETERS: Record<string, PageParameter> = {
+  response_type: {
+    required: true,
+    description: 'The authorization code flow, the only one. Missing: `invalid_request`; another: `unsupported_response_type`.',
+    schema: { type: 'string', const: 'code' },
+  },
+  client_id: {
+    required: true,
+    description: 'A registered client (OAUTH_CLIENTS or `admin client add`); unknown: a 400 page.',
+    schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' },
+  },
+  redirect_uri: {
+    required: true,
+    description: 'One the client registered, byte for byte (a registered http loopback IP matches on any port, RFC 8252 §7.3); else a 400 page. The code or the error goes there.',
+    schema: { type: 'string', format: 'uri', maxLength: MAX_PARAM },
+  },
+  scope: {
+    required: true,
+    description:
+      'Space-separated, at least one, each in SCOPES: `openid` for an ID token and userinfo, `profile` and `email` for their claims, and any other this user may have. One that is malformed, unknown or not this user\'s: `invalid_scope`. A third-party client gets them only once the user allows them on the consent page.',
+    schema: { type: 'string', pattern: SCOPE_LIST, maxLength: MAX_PARAM },
+  },
+  state: {
+    required: false,
+    description: 'Returned unchanged with the code or the error: bind it to the browser to stop cross-site request forgery (RFC 6749 §10.12).',
+    schema: { type: 'string', maxLength: MAX_PARAM },
+  },
+  nonce: {
+    required: false,
+    description: 'Copied into the ID token\'s `nonce` (OpenID Connect Core §3.1.2.1): check it there.',
+    schema: { type: 'string', maxLength: MAX_PARAM },
+  },
+  code_challenge: {
+    required: true,
+    description: 'PKCE (RFC 7636), required of every client: the base64url SHA-256 of the code_verifier, 43 characters. Missing or malformed: `invalid_request`.',
+    schema: { type: 'string', pattern: RANDOM_43 },
+  },
+  code_challenge_method: {
+    required: true,
+    description: '`plain` is refused (`invalid_request`).',
+    schema: { type: 'string', const: 'S256' },
+  },
+  prompt: {
+    required: false,
+    description:
+      'Space-separated. `none`: no page at all, a code or `login_required` / `consent_required` (alone, or `invalid_request`); `login` and `select_account`: the sign-in page even with a live sign-in; `consent`: a third-party client\'s consent page again.',
+    schema: { type: 'string', pattern: '^(none|login|consent|select_account)( (none|login|consent|select_account))*$' },
+  },
+  max_age: {
+    required: false,
+    description: 'Seconds: a sign-in older than this signs in again (its `auth_time` is in the ID token).',
+    schema: { type: 'integer', minimum: 0, maximum: 999_999_999 },
+  },
+  login_hint: {
+    required: false,
+    description: 'Fills in the username of the sign-in page.',
+    schema: { type: 'string', maxLength: MAX_PARAM },
+  },
+  ui_locales: uiLocales,
+  response_mode: {
+    required: false,
+    description: 'The only mode: the code and the errors come back in the redirect_uri\'s query. Another: `invalid_request`.',
+    schema: { type: 'string', const: 'query' },
+  },
+};
+
+/** RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the query of GET /oauth/end-session, the fields of its form. */
+const END_SESSION_PARAMETERS: Record<string, PageParameter> = {
+  id_token_hint: {
+    required: false,
+    description: 'An ID token this provider issued (an expired one is taken). One of this very sign-in of the browser (its `sid`) signs out at once; without it the user confirms first.',
+    schema: { type: 'string', pattern: JWT },
+  },
+  post_logout_redirect_uri: {
+    required: false,
+    description: 'Where to send the browser after: one the client (`client_id`, else the hint\'s `aud`) registered, exactly; else a 400 page. Without it, the signed-out page.',
+    schema: { type: 'string', format: 'uri' },
+  },
+  client_id: {
+    required: false,
+    description: 'The client asking; it must be the hint\'s `aud` when both come (else a 400 page).',
+    schema: { type: 'string', minLength: 1 },
+  },
+  state: { required: false, description: 'Returned with the redirect to post_logout_redirect_uri.', schema: { type: 'string' } },
+  ui_locales: uiLocales,
+};
+
+const RESET_PARAMETERS: Record<string, PageParameter> = {
+  token: {
+    required: true,
+    description: 'The token of a reset message (its link\'s `token`, when PASSWORD_RESET_URL is `<issuer>/oauth/reset`): 64 base64url characters, checked only when the form is posted.',
+    schema: { type: 'string' },
+  },
+  ui_locales: uiLocales,
+};
+
+const queryOf = (parameters: Record<string, PageParameter>): ParameterObject[] =>
+  Object.entries(parameters).map(([name, { required, description, schema }]) => ({ name, in: 'query', required, description, schema }));
+
+/** The same parameters as form fields (lib/pages.ts posts them back as hidden inputs). */
+const fieldsOf = (parameters: Record<string, PageParameter>): Record<string, JsonSchema> =>
+  Object.fromEntries(Object.entries(parameters).map(([name, { description, schema }]) => [name, { ...schema, description }]));
+const requiredOf = (parameters: Record<string, PageParameter>): string[] =>
+  Object.entries(parameters).filter(([, { required }]) => required).map(([name]) => name);
+
+const SSO_COOKIE: ParameterObject = {
+  name: HOSTED_COOKIES.session,
+  in: 'cookie',
+  required: false,
+  description:
+    'The browser\'s sign-in (single sign-on), set by a sign-in or sign-up at these pages: HttpOnly, Secure, SameSite=Lax (so a client\'s redirect here carries it), Path=/oauth, for BROWSER_SESSION_TTL seconds. It stops counting at once when the password changes or is reset, or the account is disabled or deleted.',
+  schema: { type: 'string', pattern: RANDOM_43 },
+};
+
+const CSRF_COOKIE: ParameterObject = {
+  name: HOSTED_COOKIES.csrf,
+  in: 'cookie',
+  required: true,
+  description:
+    'Set by the page that holds the form: HttpOnly, Secure, SameSite=Strict (another site can neither send nor read it), Path=/oauth, for an hour. The form\'s `csrf` field must equal it; else a 403 page (400 at end-session).',
+  schema: { type: 'string', pattern: RANDOM_43 },
+};
+
+const page = (status: 200 | 202, description: string): Success => ({ status, description, media: 'html', headers: PAGE_HEADERS });
+const backToClient = (description: string): Success => ({ status: 303, description, headers: ['authorizationRedirect', ...REDIRECT_HEADERS] });
+/** A request whose client and redirect_uri are good but whose rest is not goes back to the client. */
+const requestError = backToClient('An error of the authorization request, once its client and redirect_uri are known good (as at the authorization endpoint).');
+
+const userinfo = (method: HttpMethod): Route => ({
+  method,
+  path: ENDPOINTS.userinfo,
+  operationId: method === 'get' ? 'userinfo' : 'userinfoPost',
+  tag: 'oauth',
+  summary: 'UserInfo endpoint (OpenID Connect Core §5.3)',
+  description:
+    `The claims of the user the access token speaks for, as far as its scope allows: \`sub\` always; \`preferred_username\` with \`profile\`; \`email\` and \`email_verified\` with \`email\`, and only once the address is verified. GET and POST answer alike; the token goes in Authorization (not in a body). Needs the \`${ROUTE_SCOPES.userinfo}\` scope.`,
+  scope: ROUTE_SCOPES.userinfo,
+  success: { status: 200, description: 'The claims.', schema: 'Userinfo', headers: HANDLER_HEADERS },
+  failures: [...AUTHORIZER_FAILURES, 'goneOrDisabledUser', 'unavailable'],
+});
 
 /** Every route of serverless.yml but the OPTIONS preflights (see the info description). */
 const ROUTES: readonly Route[] = [
@@ -473,10 +842,10 @@ const ROUTES: readonly Route[] = [
     tag: 'auth',
     summary: 'Log in',
     description:
-      'Checks the password and starts a session. Each attempt is counted before the password is checked; a right password gives the attempts back. A disabled account cannot log in: a wrong password gets the answer of any wrong password; only the right one learns that the account is disabled.',
+      'Checks the password and starts a session: the password grant in JSON, so only while PASSWORD_GRANT is on, and not for a registered third-party client (which signs users in through the authorization endpoint). Each attempt is counted before the password is checked; a right password gives the attempts back. A disabled account cannot log in: a wrong password gets the answer of any wrong password; only the right one learns that the account is disabled.',
     body: { schema: 'LoginRequest', media: 'json' },
     success: tokens(200, 'A new session.'),
-    failures: [...JSON_BODY_FAILURES, 'badCredentials', 'disabledAccount', 'loginScope', 'throttled', 'unavailable'],
+    failures: [...JSON_BODY_FAILURES, 'passwordGrantOff', 'thirdPartyPasswordGrant', 'badCredentials', 'disabledAccount', 'loginScope', 'throttled', 'unavailable'],
   },
   {
     method: 'post',
@@ -510,12 +879,15 @@ const ROUTES: readonly Route[] = [
     path: ENDPOINTS.token,
     operationId: 'token',
     tag: 'oauth',
-    summary: 'Token endpoint (RFC 6749 §4.3, §6)',
+    summary: 'Token endpoint (RFC 6749 §4.1.3, §4.3, §6)',
     description:
-      'The password and refresh_token grants for public clients (no client authentication), as an RFC 6749 form or as a flat JSON object of strings.',
+      `As an RFC 6749 form or as a flat JSON object of strings: the authorization_code grant with PKCE (RFC 7636), which redeems a code of the authorization endpoint for a registered client; the refresh_token grant; and the password grant, only while PASSWORD_GRANT is on and not for a registered third-party client. A registered confidential client authenticates for every grant, by HTTP Basic (\`Authorization: Basic\`, its client_id and secret form-URL-encoded, RFC 6749 §2.3.1) or by \`client_secret\` in the body, never both; any other client is public and sends its \`client_id\` alone. A code works once, within 60 seconds; redeemed with the \`openid\` scope, the answer carries an \`id_token\`.`,
     body: { schema: 'TokenRequest', media: 'oauth' },
-    success: tokens(200, 'A new session (password grant), or a new access token and the rotated refresh token (refresh_token grant).'),
-    failures: [...OAUTH_BODY_FAILURES, 'unsupportedGrant', 'badCredentials', 'disabledAccount', 'badRefreshToken', 'loginScope', 'widerScope', 'throttled', 'unavailable'],
+    success: tokens(200, 'A new session (authorization_code and password grants), or a new access token and the rotated refresh token (refresh_token grant).'),
+    failures: [
+      ...OAUTH_BODY_FAILURES, 'unsupportedGrant', 'passwordGrantOff', 'thirdPartyPasswordGrant', 'badClient', 'badCode', 'badCredentials', 'disabledAccount', 'badRefreshToken',
+      'loginScope', 'widerScope', 'throttled', 'unavailable',
+    ],
   },
   {
     method: 'post',
@@ -528,6 +900,150 @@ const ROUTES: readonly Route[] = [
     body: { schema: 'RevocationRequest', media: 'oauth' },
     success: { status: 200, description: 'Revoked, or nothing to revoke.', schema: 'Revoked', headers: HANDLER_HEADERS },
     failures: [...OAUTH_BODY_FAILURES, 'unavailable'],
+  },
+  userinfo('get'),
+  userinfo('post'),
+  {
+    method: 'get',
+    path: ENDPOINTS.authorization,
+    operationId: 'authorize',
+    tag: 'provider',
+    summary: 'Authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2)',
+    description:
+      'Where a client sends the browser to sign a user in, by the authorization code flow with PKCE (S256), the only flow. The client and its redirect_uri are checked first: until both are known good, a 400 page, never a redirect; after, every answer goes back to the client (303). A live sign-in of this browser is single sign-on: a code at once, with no page, for a first-party client or one the user has allowed these scopes. Request objects are not supported (`request`: `request_not_supported`; `request_uri`: `request_uri_not_supported`). The client redeems the code at `POST /oauth/token` (grant_type=authorization_code) within 60 seconds.',
+    parameters: [...queryOf(AUTHORIZATION_PARAMETERS), SSO_COOKIE],
+    success: [
+      page(
+        200,
+        'The sign-in page: no live sign-in in this browser, or one older than `max_age`, or `prompt` login or select_account. With a live sign-in, for a third-party client this user has not allowed these scopes (or `prompt=consent`), the consent page. Either posts to `POST /oauth/authorize`.',
+      ),
+      backToClient(
+        'With a live sign-in and, for a third-party client, the user\'s consent: the code. Else an error: `login_required` or `consent_required` for `prompt=none`, `invalid_scope` for a scope this user may not have, or any other problem of the request.',
+      ),
+    ],
+    failures: ['pageBadRequest', ...PAGE_FAILURES],
+  },
+  {
+    method: 'post',
+    path: ENDPOINTS.authorization,
+    operationId: 'authorizeForm',
+    tag: 'provider',
+    summary: 'Sign in, or allow or deny a client (the sign-in and consent pages\' forms)',
+    description:
+      `What the sign-in page (\`action=login\`) and the consent page (\`action=consent\` or \`deny\`) post, the authorization request in hidden fields, checked again as at GET: nothing a form says is trusted more than the query. The password goes through the guard of \`POST /auth/login\`: the same counters. A sign-in starts a new sign-in of the browser (\`${HOSTED_COOKIES.session}\`), replacing any earlier one; consent is remembered with it.`,
+    parameters: [CSRF_COOKIE, SSO_COOKIE],
+    body: { schema: 'SignInForm', media: 'form' },
+    success: [
+      page(200, 'Signed in, for a third-party client this user has not allowed these scopes: the consent page. Consent posted with no live sign-in (it ended meanwhile): the sign-in page.'),
+      backToClient('Signed in (the cookie set), or consent given: the code. Denied: `access_denied`. A scope this user may not have: `invalid_scope`. Any other error of the request, as at GET.'),
+    ],
+    failures: [...PAGE_FORM_FAILURES, 'pageBadRequest', 'pageWrongPassword', 'pageCsrf', 'pageDisabled', 'pageLoginThrottled', ...PAGE_FAILURES],
+  },
+  {
+    method: 'get',
+    path: '/oauth/signup',
+    operationId: 'signUpPage',
+    tag: 'provider',
+    summary: 'The sign-up page',
+    description: 'The account creation form, for the authorization request in the query (the sign-in page links here with it), checked as at the authorization endpoint.',
+    parameters: queryOf(AUTHORIZATION_PARAMETERS),
+    success: [page(200, 'The sign-up form, posting to `POST /oauth/signup`.'), requestError],
+    failures: ['pageBadRequest', ...PAGE_FAILURES],
+  },
+  {
+    method: 'post',
+    path: '/oauth/signup',
+    operationId: 'signUp',
+    tag: 'provider',
+    summary: 'Create an account and sign in (the sign-up form)',
+    description:
+      'Makes the account under the rules of `POST /auth/register` (an address is sent a verification message) and signs the browser in with it, as a sign-in does; then goes on with the authorization request of the hidden fields, checked again.',
+    parameters: [CSRF_COOKIE, SSO_COOKIE],
+    body: { schema: 'SignUpForm', media: 'form' },
+    success: [
+      page(200, 'The account exists and the browser is signed in; a third-party client this user has not allowed these scopes gets the consent page.'),
+      backToClient('The account exists and the browser is signed in (the cookie set): the code; or an error of the request, as at GET /oauth/authorize.'),
+    ],
+    failures: [...PAGE_FORM_FAILURES, 'pageBadRequest', 'pageSignUpRefused', 'pageCsrf', 'pageUsernameTaken', ...PAGE_FAILURES],
+  },
+  {
+    method: 'get',
+    path: '/oauth/forgot',
+    operationId: 'forgotPage',
+    tag: 'provider',
+    summary: 'The forgotten-password page',
+    description: 'Asks for the account whose password to reset, for the authorization request in the query (the sign-in page links here with it), checked as at the authorization endpoint.',
+    parameters: queryOf(AUTHORIZATION_PARAMETERS),
+    success: [page(200, 'The form, posting to `POST /oauth/forgot`.'), requestError],
+    failures: ['pageBadRequest', ...PAGE_FAILURES],
+  },
+  {
+    method: 'post',
+    path: '/oauth/forgot',
+    operationId: 'forgot',
+    tag: 'provider',
+    summary: 'Ask for a password reset message (the forgotten-password form)',
+    description:
+      'As `POST /auth/password/forgot`: a value with `@` is looked up as a verified address, any other as a username. If the account exists, is not disabled and has a verified address, a reset message goes to it; its link opens PASSWORD_RESET_URL (the hosted `GET /oauth/reset` when it is `<issuer>/oauth/reset`). The answer is the same for every account and none.',
+    parameters: [CSRF_COOKIE],
+    body: { schema: 'ForgotForm', media: 'form' },
+    success: [page(202, 'The "check your email" page: the same for every account and none, linking back to sign-in.'), requestError],
+    failures: [...PAGE_FORM_FAILURES, 'pageBadRequest', 'pageForgotRefused', 'pageCsrf', 'pageResetThrottled', ...PAGE_FAILURES],
+  },
+  {
+    method: 'get',
+    path: '/oauth/reset',
+    operationId: 'resetPage',
+    tag: 'provider',
+    summary: 'The new-password page of a reset link',
+    description: 'The form a reset message\'s link opens. It belongs to no authorization request, and links nowhere.',
+    parameters: queryOf(RESET_PARAMETERS),
+    success: page(200, 'The new-password form, posting to `POST /oauth/reset` with the token.'),
+    failures: ['pageBadParams', ...PAGE_FAILURES],
+  },
+  {
+    method: 'post',
+    path: '/oauth/reset',
+    operationId: 'reset',
+    tag: 'provider',
+    summary: 'Set a new password with the token of a reset message (the new-password form)',
+    description:
+      'As `POST /auth/password/reset`: one write sets the password, spends the token and ends every session of the account, and with them the sign-in of every browser. The user signs in again.',
+    parameters: [CSRF_COOKIE],
+    body: { schema: 'ResetForm', media: 'form' },
+    success: page(200, 'The password has changed: the page says so, and links nowhere.'),
+    failures: [...PAGE_FORM_FAILURES, 'pageResetRefused', 'pageCsrf', ...PAGE_FAILURES],
+  },
+  {
+    method: 'get',
+    path: ENDPOINTS.endSession,
+    operationId: 'endSession',
+    tag: 'provider',
+    summary: 'End-session endpoint (OpenID Connect RP-Initiated Logout 1.0)',
+    description:
+      `Signs the browser out: ends its sign-in (\`${HOSTED_COOKIES.session}\`, cleared) and every session started through it, so their refresh tokens stop working; access tokens already issued live until they expire. At once when there is no live sign-in, or \`id_token_hint\` is an ID token of this very sign-in; otherwise the user confirms on a page first, so that no other site can sign them out.`,
+    parameters: [...queryOf(END_SESSION_PARAMETERS), SSO_COOKIE],
+    success: [
+      page(200, 'The confirmation page (its form posts to `POST /oauth/end-session`), or, signed out with no post_logout_redirect_uri, the signed-out page.'),
+      { status: 303, description: 'Signed out: back to the post_logout_redirect_uri.', headers: ['logoutRedirect', ...REDIRECT_HEADERS] },
+    ],
+    failures: ['pageBadLogout', ...PAGE_FAILURES],
+  },
+  {
+    method: 'post',
+    path: ENDPOINTS.endSession,
+    operationId: 'endSessionForm',
+    tag: 'provider',
+    summary: 'Confirm signing out (the confirmation page\'s form), or end a session by POST',
+    description:
+      'The parameters of `GET /oauth/end-session` as form fields, with the page\'s `csrf`. `action=logout` (the confirmation page\'s button) signs out; without it, the answer is the one GET gives.',
+    parameters: [CSRF_COOKIE, SSO_COOKIE],
+    body: { schema: 'EndSessionForm', media: 'form' },
+    success: [
+      page(200, 'The signed-out page (no post_logout_redirect_uri), or, without `action=logout`, the confirmation page as at GET.'),
+      { status: 303, description: 'Signed out: back to the post_logout_redirect_uri.', headers: ['logoutRedirect', ...REDIRECT_HEADERS] },
+    ],
+    failures: [...PAGE_FORM_FAILURES, 'pageStaleLogoutForm', 'pageBadLogout', ...PAGE_FAILURES],
   },
   metadata('/.well-known/openid-configuration', 'openidConfiguration', 'OpenID discovery'),
   metadata('/.well-known/oauth-authorization-server', 'oauthAuthorizationServer', 'Authorization server metadata (RFC 8414)'),
@@ -673,13 +1189,12 @@ const ROUTES: readonly Route[] = [
 
 // ---- Schemas -------------------------------------------------------------------------------------------
 
-const SCOPE_TOKEN_CLASS = SCOPE_TOKEN.source.replace(/^\^/, '').replace(/\$$/, '');
 const DISTINCT_ROUTE_SCOPES = [...new Set(Object.values(ROUTE_SCOPES))];
 
 const scope: JsonSchema = {
   type: 'string',
-  pattern: `^${SCOPE_TOKEN_CLASS}(?: ${SCOPE_TOKEN_CLASS})*$`,
-  description: `Space-separated scopes (RFC 6749 §3.3), each one of SCOPES, every scope the service knows (by default DEFAULT_SCOPES; the routes here need ${DISTINCT_ROUTE_SCOPES.join(' and ')}). Absent: DEFAULT_SCOPES, which every user may have. A login (or the password grant) may also ask for a scope granted to that user alone, and gets 400 \`invalid_scope\` for one that is neither; a registration may ask for default scopes only.`,
+  pattern: SCOPE_LIST,
+  description: `Space-separated scopes (RFC 6749 §3.3), each one of SCOPES, every scope the service knows (by default DEFAULT_SCOPES; the routes here need ${DISTINCT_ROUTE_SCOPES.join(', ')}). Absent: DEFAULT_SCOPES, which every user may have. A login (or the password grant) may also ask for a scope granted to that user alone, and gets 400 \`invalid_scope\` for one that is neither; a registration may ask for default scopes only.`,
 };
 
 /** lib/email.ts's rules, which no JSON Schema keyword states: the handlers check them. */
@@ -700,10 +1215,33 @@ const clientId: JsonSchema = {
   type: 'string',
   pattern: '^[\\x20-\\x7e]{1,128}$',
   description:
-    'A public client\'s id (RFC 6749 §2.2), recorded on the session; no client authentication. A session refreshes only for its own client; none named means the default client.',
+    'A client\'s id (RFC 6749 §2.2), recorded on the session. A session refreshes only for its own client; none named means the default client. An unregistered id is a public client\'s, with no authentication; a registered confidential client authenticates at the token endpoint, and a registered third-party client may not use the password grant.',
+};
+
+const clientSecret: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  description: 'client_secret_post: a registered confidential client\'s secret, unless it uses HTTP Basic (never both). A public client sends none.',
 };
 
 const refreshToken: JsonSchema = { type: 'string', minLength: 1, description: 'The refresh token of a token response (opaque).' };
+
+const newUsername: JsonSchema = {
+  type: 'string',
+  minLength: USERNAME_MIN_LENGTH,
+  maxLength: USERNAME_MAX_LENGTH,
+  description: `${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits and . _ - @ + (RFC 8265 UsernameCaseMapped, with the Unicode UTS #39 checks against invisible, stylized and mixed-script names). Unique regardless of case and width; shown as typed.`,
+};
+
+/** The hidden field of every hosted form (lib/hosted.ts). */
+const csrfField: JsonSchema = {
+  type: 'string',
+  pattern: RANDOM_43,
+  description: `The page's hidden \`csrf\` field: it must equal the \`${HOSTED_COOKIES.csrf}\` cookie.`,
+};
+
+/** Which button of a hosted form was pressed. */
+const action = (value: string, description: string): JsonSchema => ({ const: value, description });
 
 const newPassword = (what: string): JsonSchema => ({
   type: 'string',
@@ -814,18 +1352,19 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
         description: 'Opaque; each refresh rotates it (a retry within the reuse grace gets the same successor). Absent in cookie mode (Refresh-Token-Transport: cookie), where it is in the cookies.',
       },
       scope: { type: 'string', description: 'The scopes granted, space-separated.' },
+      id_token: {
+        type: 'string',
+        pattern: JWT,
+        description:
+          'The OpenID Connect ID token (Core §2), for a code redeemed with the `openid` scope only: a signed JWT, `typ` JWT (never at+jwt, so no API takes it for an access token), with iss, sub, aud (the client_id), exp (ACCESS_TOKEN_TTL seconds, 300 at least), iat, auth_time (the browser\'s sign-in), nonce (the request\'s, if it had one), amr (`["pwd"]`) and sid (the browser\'s sign-in, as end-session\'s id_token_hint names it). Verify it with the key set, and check its nonce.',
+      },
     },
     ['token_type', 'access_token', 'expires_in', 'scope'],
     { description: 'RFC 6749 §5.1.' },
   ),
   RegisterRequest: object(
     {
-      username: {
-        type: 'string',
-        minLength: USERNAME_MIN_LENGTH,
-        maxLength: USERNAME_MAX_LENGTH,
-        description: `${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits and . _ - @ + (RFC 8265 UsernameCaseMapped, with the Unicode UTS #39 checks against invisible, stylized and mixed-script names). Unique regardless of case and width; shown as typed.`,
-      },
+      username: newUsername,
       password: newPassword('The password'),
       email: email('An address for password resets, sent a verification message; verified only once its token comes back (`POST /auth/email/verify`).'),
       scope,
@@ -893,7 +1432,7 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
     type: 'object',
     description: 'Form fields (application/x-www-form-urlencoded) or a flat JSON object of strings; each parameter at most once.',
     oneOf: Object.entries(GRANTS).map(([grantType, grant]) =>
-      object({ grant_type: { const: grantType }, ...grant.properties, scope, client_id: clientId }, ['grant_type', ...grant.required], {
+      object({ grant_type: { const: grantType }, scope, client_id: clientId, client_secret: clientSecret, ...grant.properties }, ['grant_type', ...grant.required], {
         title: grant.title,
       }),
     ),
@@ -953,6 +1492,90 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
     },
     ['owner', 'client_id', 'scope', 'orders'],
   ),
+  Userinfo: exact(
+    {
+      sub: { type: 'string', format: 'uuid', description: 'The stable user id, the `sub` of its access and ID tokens.' },
+      preferred_username: { type: 'string', description: 'With the `profile` scope: the username as typed at registration.' },
+      email: { type: 'string', description: 'With the `email` scope, once the address is verified: the verified address, normalized.' },
+      email_verified: { type: 'boolean', const: true, description: 'With `email`: only a verified address is given.' },
+    },
+    ['sub'],
+    { description: 'OpenID Connect Core §5.3.2: the claims the access token\'s scope allows.', dependentRequired: { email: ['email_verified'], email_verified: ['email'] } },
+  ),
+  AuthorizationRequest: object(fieldsOf(AUTHORIZATION_PARAMETERS), requiredOf(AUTHORIZATION_PARAMETERS), {
+    description: 'The authorization request, as the query of the authorization endpoint has it; the hosted forms carry it in hidden fields.',
+  }),
+  SignInForm: {
+    type: 'object',
+    description: 'The sign-in page\'s form, or the consent page\'s: the authorization request in hidden fields, the `csrf` field, and the button pressed.',
+    allOf: [ref('AuthorizationRequest'), object({ csrf: csrfField }, ['csrf'])],
+    oneOf: [
+      object(
+        {
+          action: action('login', 'The sign-in button (the default).'),
+          username: { type: 'string', minLength: 1, description: 'Looked up leniently, as at login (NFKC, lower case).' },
+          password: anyPassword,
+        },
+        ['username', 'password'],
+        { title: 'Sign in' },
+      ),
+      object({ action: { enum: ['consent', 'deny'], description: 'The consent page\'s buttons: allow the client the scopes asked, or deny it (`access_denied`).' } }, ['action'], {
+        title: 'Allow or deny',
+      }),
+    ],
+  },
+  SignUpForm: {
+    type: 'object',
+    description: 'The sign-up page\'s form: the authorization request in hidden fields, the `csrf` field and the new account.',
+    allOf: [
+      ref('AuthorizationRequest'),
+      object(
+        {
+          csrf: csrfField,
+          action: action('signup', 'The button.'),
+          username: newUsername,
+          email: email('Optional: an address for password resets, sent a verification message.'),
+          password: newPassword('The password'),
+        },
+        ['csrf', 'username', 'password'],
+      ),
+    ],
+  },
+  ForgotForm: {
+    type: 'object',
+    description: 'The forgotten-password page\'s form: the authorization request in hidden fields (to link back to sign-in), the `csrf` field and the account.',
+    allOf: [
+      ref('AuthorizationRequest'),
+      object(
+        {
+          csrf: csrfField,
+          action: action('forgot', 'The button.'),
+          username: { type: 'string', minLength: 1, description: 'A username, or (with `@`) the account\'s verified address.' },
+        },
+        ['csrf', 'username'],
+      ),
+    ],
+  },
+  ResetForm: object(
+    {
+      csrf: csrfField,
+      action: action('reset', 'The button.'),
+      token: oneTimeToken('a reset message'),
+      new_password: newPassword('The new password'),
+      ui_locales: { ...uiLocales.schema, description: uiLocales.description },
+    },
+    ['csrf', 'token', 'new_password'],
+    { description: 'The new-password page\'s form.' },
+  ),
+  EndSessionForm: object(
+    {
+      ...fieldsOf(END_SESSION_PARAMETERS),
+      csrf: csrfField,
+      action: action('logout', 'The confirmation page\'s button: sign out. Without it, the confirmation page (if there is a live sign-in that id_token_hint is not of).'),
+    },
+    ['csrf'],
+    { description: 'The confirmation page\'s form: the end-session parameters in hidden fields.' },
+  ),
   ServerMetadata: exact(METADATA_FIELDS, Object.keys(METADATA_FIELDS), { description: 'RFC 8414 §2.' }),
   JsonWebKeySet: exact({ keys: listOf(ref('JsonWebKey'), 'Newest first.') }, ['keys'], { description: 'RFC 7517 §5.' }),
   JsonWebKey: object(
@@ -972,13 +1595,29 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
 
 // ---- Assembly ------------------------------------------------------------------------------------------
 
+/** The headers named; one that only some answers carry (Set-Cookie) is never required. */
 function headerObjects(keys: readonly HeaderKey[], required: (key: HeaderKey) => boolean): Record<string, HeaderObject> {
   const headers: Record<string, HeaderObject> = {};
   for (const key of keys) {
-    const { name, description, schema } = HEADERS[key];
-    headers[name] = { description, required: required(key), schema };
+    const header: { name: string; description: string; schema: JsonSchema; optional?: true } = HEADERS[key];
+    headers[header.name] = { description: header.description, required: header.optional !== true && required(key), schema: header.schema };
   }
   return headers;
+}
+
+/** A hosted page's body (lib/pages.ts). */
+const PAGE_CONTENT: Record<string, MediaTypeObject> = {
+  'text/html': {
+    schema: {
+      type: 'string',
+      description: 'A page for a person (text/html; charset=utf-8), in the language of ui_locales or Accept-Language, with no script; not for a program to read.',
+    },
+  },
+};
+
+function successResponse(success: Success): ResponseObject {
+  const content = success.media === 'html' ? PAGE_CONTENT : success.schema ? { 'application/json': { schema: ref(success.schema) } } : undefined;
+  return { description: success.description, headers: headerObjects(success.headers, () => true), ...(content ? { content } : {}) };
 }
 
 /**
@@ -993,15 +1632,16 @@ function errorResponses(keys: readonly FailureKey[]): Record<string, ResponseObj
   }
   const responses: Record<string, ResponseObject> = {};
   for (const [status, failures] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const codes = [...new Set(failures.map((failure) => failure.code))];
+    const codes = [...new Set(failures.flatMap((failure) => (failure.code === undefined ? [] : [failure.code])))];
     const headerKeys = [...new Set(failures.flatMap((failure) => failure.headers))];
     responses[String(status)] = {
-      description: failures.map((failure) => `\`${failure.code}\`: ${failure.when}`).join('\n\n'),
+      description: failures.map((failure) => `${failure.code === undefined ? 'A page' : `\`${failure.code}\``}: ${failure.when}`).join('\n\n'),
       headers: headerObjects(headerKeys, (key) => failures.every((failure) => failure.headers.includes(key))),
       content: {
-        'application/json': {
-          schema: { allOf: [ref('Error'), { type: 'object', properties: { code: { const: status }, error: { enum: codes } } }] },
-        },
+        ...(codes.length > 0
+          ? { 'application/json': { schema: { allOf: [ref('Error'), { type: 'object', properties: { code: { const: status }, error: { enum: codes } } }] } } }
+          : {}),
+        ...(failures.some((failure) => failure.media === 'html') ? PAGE_CONTENT : {}),
       },
     };
   }
@@ -1009,7 +1649,7 @@ function errorResponses(keys: readonly FailureKey[]): Record<string, ResponseObj
 }
 
 function operation(route: Route): OperationObject {
-  const { success } = route;
+  const successes: readonly Success[] = 'status' in route.success ? [route.success] : route.success;
   const security: SecurityRequirement[] | undefined = route.scope !== undefined
     ? [{ bearer: [route.scope] }]
     : route.optionalBearerScope !== undefined
@@ -1027,26 +1667,23 @@ function operation(route: Route): OperationObject {
       ? {
           requestBody: {
             required: true,
-            content: route.body.media === 'oauth'
-              ? { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } }
-              : { 'application/json': { schema } },
+            content: {
+              ...(route.body.media === 'json' ? {} : { 'application/x-www-form-urlencoded': { schema } }),
+              ...(route.body.media === 'form' ? {} : { 'application/json': { schema } }),
+            },
           },
         }
       : {}),
     responses: {
-      [String(success.status)]: {
-        description: success.description,
-        headers: headerObjects(success.headers, () => true),
-        ...(success.schema ? { content: { 'application/json': { schema: ref(success.schema) } } } : {}),
-      },
+      ...Object.fromEntries(successes.map((success) => [String(success.status), successResponse(success)])),
       ...errorResponses([...route.failures, ...EDGE_FAILURES]),
     },
   };
 }
 
-const DESCRIPTION = `A serverless JWT authentication service: register, login, refresh, logout, verified addresses, password resets by message, account deletion and a custom API Gateway authorizer, speaking OAuth 2.0 (RFC 6749 token endpoint, RFC 7009 revocation, RFC 8414 discovery, JWKS).
+const DESCRIPTION = `A serverless JWT authentication service and OpenID Connect provider: register, login, refresh, logout, verified addresses, password resets by message, account deletion and a custom API Gateway authorizer, speaking OAuth 2.0 (RFC 6749 authorization code flow with PKCE and token endpoint, RFC 7009 revocation, RFC 8414 discovery, JWKS) and OpenID Connect (ID tokens, userinfo, discovery, RP-initiated logout), with hosted sign-in pages and single sign-on.
 
-Bodies are JSON unless a route says otherwise, at most ${MAX_BODY_BYTES} bytes. Every error has the body \`{"code": <status>, "error": "<code>", "error_description": "<text>"}\` (the Error schema). Routes with \`security\` sit behind the custom authorizer and need \`Authorization: Bearer <access token>\` with the scope named; \`POST /auth/logout\` takes such a token for \`{all: true}\` only.
+Bodies are JSON unless a route says otherwise, at most ${MAX_BODY_BYTES} bytes. Every error has the body \`{"code": <status>, "error": "<code>", "error_description": "<text>"}\` (the Error schema), but those of the hosted pages (the \`provider\` tag), which answer a browser: with an HTML page for a person, or a 303 redirect back to the client that carries the error in its query (RFC 6749 §4.1.2.1). Routes with \`security\` sit behind the custom authorizer and need \`Authorization: Bearer <access token>\` with the scope named; \`POST /auth/logout\` takes such a token for \`{all: true}\` only.
 
 API Gateway's own answers (the authorizer's refusals, the stage throttle, a function's failure or timeout) have the same error body, and each route lists those it can meet. An unknown route or method gets 404 \`not_found\`, and anything else API Gateway refuses (a WAF rule, if one is attached) a 4xx with the same body. Locally (\`npm start\`) there is no stage throttle.
 
@@ -1062,7 +1699,7 @@ export function openApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
     info: {
       title: 'jwt-auth',
       version,
-      summary: 'JWT authentication on AWS Lambda and DynamoDB, with OAuth 2.0 endpoints.',
+      summary: 'JWT authentication on AWS Lambda and DynamoDB, with OAuth 2.0 endpoints and an OpenID Connect provider.',
       description: DESCRIPTION,
       license: { name: 'MIT', identifier: 'MIT' },
     },

@@ -304,6 +304,9 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
 
 export type Provider = ReturnType<typeof createProvider>;
 
+/** The challenge of a 401 `invalid_client` (RFC 6749 §5.2: the scheme the client may authenticate with). */
+export const CLIENT_CHALLENGE = 'Basic realm="token"';
+
 /**
  * Authenticates the client at the token endpoint (RFC 6749 §2.3.1): a registered confidential client by
  * HTTP Basic or client_secret_post, anyone else as a public client by its client_id alone. Returns the
@@ -316,7 +319,7 @@ export async function authenticateClient(
 ): Promise<{ clientId: string | undefined; client: OAuthClient | undefined }> {
   let clientId = params.client_id;
   let secret = params.client_secret;
-  const invalidClient = () => new AuthError('invalid_client', 'Client authentication failed.', { headers: { 'WWW-Authenticate': 'Basic realm="token"' } });
+  const invalidClient = () => new AuthError('invalid_client', 'Client authentication failed.', { headers: { 'WWW-Authenticate': CLIENT_CHALLENGE } });
   if (authorization !== undefined && /^basic /i.test(authorization)) {
     const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');

@@ -262,30 +262,37 @@ describe('openApiDocument', () => {
     expect([...new Set(inResponses)].sort()).toEqual([...codes].sort());
   });
 
-  it('puts the contract error body on every 4xx and 5xx, with the status as its code', () => {
+  it('puts the contract error body on every 4xx and 5xx, with the status as its code; only the hosted pages may answer one with an HTML page instead', () => {
+    const hosted = manifestRoutes().filter((route) => route.handler === 'functions/authorize.handler').map((route) => route.key);
     const bodies = [...OPERATIONS].flatMap(([key, operation]) =>
       Object.entries(operation.responses)
         .filter(([status]) => Number(status) >= 400)
-        .map(([status, response]) => ({ key, status, schema: response.content?.['application/json']?.schema })),
+        .map(([status, response]) => ({ key, status, media: Object.keys(response.content ?? {}), schema: response.content?.['application/json']?.schema })),
     );
 
+    const withPages = [...new Set(bodies.filter(({ media }) => media.includes('text/html')).map(({ key }) => key))];
+    const withoutPage = bodies.filter(({ media }) => media.join() !== 'text/html');
+
     expect(bodies.length).toBeGreaterThan(40);
-    for (const { key, status, schema } of bodies) {
-      expect({ key, status, schema }).toEqual({
+    expect(hosted.length).toBeGreaterThan(0);
+    expect(withPages.sort()).toEqual([...hosted].sort());
+    for (const { key, status, media, schema } of withoutPage) {
+      expect({ key, status, media: media.filter((type) => type !== 'text/html'), schema }).toEqual({
         key,
         status,
+        media: ['application/json'],
         schema: { allOf: [{ $ref: '#/components/schemas/Error' }, expect.objectContaining({ properties: expect.objectContaining({ code: { const: Number(status) } }) })] },
       });
     }
   });
 
-  it('requires Retry-After on every 429 and 503, and WWW-Authenticate on every 401 and 403', () => {
+  it('requires Retry-After on every 429 and 503, and WWW-Authenticate on every 401 and 403 with the error body (a hosted page is for a person, not a challenge)', () => {
     const responses = [...OPERATIONS].flatMap(([key, operation]) =>
-      Object.entries(operation.responses).map(([status, response]) => ({ key, status, headers: response.headers ?? {} })),
+      Object.entries(operation.responses).map(([status, response]) => ({ key, status, headers: response.headers ?? {}, json: response.content?.['application/json'] !== undefined })),
     );
 
-    const missing = responses.flatMap(({ key, status, headers }) => {
-      const needed = ['429', '503'].includes(status) ? 'Retry-After' : ['401', '403'].includes(status) ? 'WWW-Authenticate' : undefined;
+    const missing = responses.flatMap(({ key, status, headers, json }) => {
+      const needed = ['429', '503'].includes(status) ? 'Retry-After' : ['401', '403'].includes(status) && json ? 'WWW-Authenticate' : undefined;
       return needed !== undefined && headers[needed]?.required !== true ? [`${key} ${status} ${needed}`] : [];
     });
 
