@@ -550,6 +550,7 @@ async function followHostedRedirect() {
   }
 }
 
+$('oidc-redirect-uri').textContent = REDIRECT_URI;
 if (navigator.language?.toLowerCase().startsWith('ko')) chooseLocale('ko');
 $('oidc-sign-in').addEventListener('click', startHostedSignIn);
 $('oidc-sign-out').addEventListener('click', signOutEverywhere);
