@@ -21,6 +21,9 @@ import { makeForgotPasswordHandler } from '../../functions/forgot-password';
 import { makeResetPasswordHandler } from '../../functions/reset-password';
 import { makeVerifyEmailHandler } from '../../functions/verify-email';
 import { makeTokenHandler } from '../../functions/token';
+import { makeAuthorizeHandler } from '../../functions/authorize';
+import { makeUserinfoHandler } from '../../functions/userinfo';
+import { OIDC_CLIENTS, pkce } from '../support/oidc';
 import { bearerToken } from '../../lib/bearer';
 import { AuthError } from '../../lib/errors';
 import { parseJsonBody, type HttpEvent, type HttpResponse } from '../../lib/http';
@@ -318,6 +321,7 @@ const HANDLERS: [string, (deps: TestApp['deps']) => Handler][] = [
   ['POST /auth/email', makeEmailHandler],
   ['POST /auth/email/verify', makeVerifyEmailHandler],
   ['DELETE /me', makeDeleteMeHandler],
+  ['GET /oauth/userinfo', makeUserinfoHandler],
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -334,7 +338,7 @@ describe('handlers under hostile input', () => {
     );
   });
 
-  it.each(HANDLERS.filter(([route]) => ['GET /me', 'GET /sessions', 'DELETE /sessions/{id}', 'POST /auth/password'].includes(route)))(
+  it.each(HANDLERS.filter(([route]) => ['GET /me', 'GET /sessions', 'DELETE /sessions/{id}', 'POST /auth/password', 'GET /oauth/userinfo'].includes(route)))(
     '%s answers a contract body (a 5xx only as server_error) even for an authorizer context of any shape',
     async (_route, make) => {
       const handler = make(ctx.app.deps);
@@ -366,6 +370,116 @@ describe('handlers under hostile input', () => {
     responses.forEach(expectContractAnswer);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+  });
+});
+
+describe('the hosted pages under hostile input', () => {
+  /**
+   * Where a redirect may lead, written out apart from the code under test: a registered redirect or post-logout
+   * URI exactly, or a registered loopback one on some port (RFC 8252 §7.3), each with a query added.
+   */
+  const REGISTERED = OIDC_CLIENTS.flatMap((client) => [...client.redirect_uris, ...('post_logout_redirect_uris' in client ? client.post_logout_redirect_uris : [])]);
+  const mayRedirectTo = (location: string) => {
+    const bare = location.split('?')[0]!;
+    return REGISTERED.includes(bare) || /^http:\/\/127\.0\.0\.1:\d{1,5}\/(callback|second|signed-out)$/.test(bare);
+  };
+  const seen = new Map<number, number>();
+  const { challenge } = pkce();
+  const REDIRECTS = [
+    ...OIDC_CLIENTS.flatMap((client) => client.redirect_uris),
+    'http://127.0.0.1:8123/callback', 'http://127.0.0.1/callback/../evil', 'https://evil.example/cb', 'http://127.0.0.1.evil.example/callback',
+    'http://127.0.0.1/callback#frag', 'javascript:alert(1)', '//evil.example/cb', 'HTTP://127.0.0.1/callback', 'http://user@127.0.0.1/callback', '',
+  ];
+  const query = fc.record(
+    {
+      response_type: plausible(fc.constantFrom('code', 'token', 'code id_token', '')),
+      client_id: plausible(fc.constantFrom(...OIDC_CLIENTS.map((client) => client.client_id), 'unknown', 'x'.repeat(300)), text),
+      redirect_uri: plausible(fc.constantFrom(...REDIRECTS), text),
+      scope: plausible(fc.constantFrom('openid', 'openid profile email', 'openid sessions admin', 'profile', ''), text),
+      state: plausible(fc.constantFrom('s', '<script>', 'x'.repeat(5000)), text),
+      nonce: plausible(text),
+      code_challenge: plausible(fc.constant(challenge), fc.constant('short'), text),
+      code_challenge_method: plausible(fc.constantFrom('S256', 'plain', 's256')),
+      prompt: plausible(fc.constantFrom('none', 'login', 'consent', 'none login', 'bogus')),
+      max_age: plausible(fc.constantFrom('0', '10', '-1', '1e3', '99999999999')),
+      ui_locales: plausible(fc.constantFrom('ko', 'en', 'ko-KR en', 'x'.repeat(3000)), text),
+      id_token_hint: plausible(tokenLike),
+      post_logout_redirect_uri: plausible(fc.constantFrom(...REDIRECTS, 'http://127.0.0.1/signed-out'), text),
+      csrf: plausible(b64urlOf(32), text),
+      action: plausible(fc.constantFrom('login', 'consent', 'deny', 'signup', 'forgot', 'logout', 'reset')),
+      username: plausible(later(() => real.username), text),
+      password: plausible(fc.constantFrom(PASSWORD, 'wrong'), text),
+      token: plausible(b64urlOf(48), text),
+    },
+    { requiredKeys: [] },
+  );
+  /** A good request of some client, then up to three of its parameters set to anything above (or added). */
+  const nearlyGood = fc
+    .tuple(fc.constantFrom(...OIDC_CLIENTS), fc.constantFrom(undefined, 'none'), query, fc.subarray(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'ui_locales', 'action', 'csrf'], { maxLength: 3 }))
+    .map(([client, prompt, hostile, keys]) => {
+      const good: Record<string, unknown> = {
+        response_type: 'code', client_id: client.client_id, redirect_uri: client.redirect_uris[0], scope: 'openid profile', state: 's', nonce: 'n', ...(prompt ? { prompt } : {}),
+        code_challenge: challenge, code_challenge_method: 'S256', username: real.username, password: PASSWORD, action: 'login',
+      };
+      for (const key of keys) if (key in hostile) good[key] = (hostile as Record<string, unknown>)[key];
+      return good;
+    });
+  /** The open-redirect attempt: a good request but for an unregistered redirect URI, often with an error to report. */
+  const UNREGISTERED = REDIRECTS.filter((uri) => !mayRedirectTo(uri));
+  const wrongRedirect = fc
+    .tuple(nearlyGood, fc.constantFrom(...UNREGISTERED), fc.constantFrom(undefined, 'none', 'bogus'), fc.constantFrom(undefined, 'plain', 'token'))
+    .map(([good, redirect, prompt, broken]) => ({
+      ...good,
+      redirect_uri: redirect,
+      ...(prompt ? { prompt } : {}),
+      ...(broken === 'plain' ? { code_challenge_method: 'plain' } : broken === 'token' ? { response_type: 'token' } : {}),
+    }));
+  const cookie = fc.oneof(
+    fc.constant(undefined),
+    b64urlOf(32).map((value) => `jwt_auth_csrf=${value}; jwt_auth_sso=${value}`),
+    text.map((value) => `jwt_auth_sso=${value}`),
+    fc.integer({ min: 8000, max: 12_000 }).map((n) => `jwt_auth_csrf=${'a'.repeat(n)}`),
+  );
+  const pageEvent = fc
+    .record({
+      method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'PUT'),
+      path: fc.constantFrom('/oauth/authorize', '/oauth/signup', '/oauth/forgot', '/oauth/reset', '/oauth/end-session', '/oauth/nothing'),
+      fields: fc.oneof({ weight: 2, arbitrary: nearlyGood }, { weight: 1, arbitrary: wrongRedirect }, { weight: 1, arbitrary: query }),
+      // Raw form text in place of the fields, now and then.
+      raw: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: formBody }),
+      cookie,
+      type: fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'text/plain'),
+    })
+    .map(({ method, path, fields, raw, cookie: cookies, type }) => {
+      const params = asForm(fields);
+      const event = proxyEvent({ httpMethod: method, path, rawBody: method === 'GET' ? null : (raw ?? params), contentType: type });
+      const query = raw ?? params;
+      (event as HttpEvent).multiValueQueryStringParameters = method === 'GET' ? groupQuery(query) : null;
+      (event as HttpEvent).queryStringParameters = null;
+      if (cookies !== undefined) event.headers.Cookie = cookies;
+      return event as HttpEvent;
+    });
+  function groupQuery(text: string): Record<string, string[]> {
+    const grouped: Record<string, string[]> = Object.create(null);
+    for (const [name, value] of new URLSearchParams(text)) (grouped[name] ??= []).push(value);
+    return grouped;
+  }
+
+  it('never throws, never answers 5xx, and redirects only to a URI a client registered', async () => {
+    const hosted = makeAuthorizeHandler(ctx.app.deps);
+
+    await fc.assert(
+      fc.asyncProperty(pageEvent, async (event) => {
+        const response = await hosted(event);
+        seen.set(response.statusCode, (seen.get(response.statusCode) ?? 0) + 1);
+        expect([200, 202, 303, 400, 403, 404, 405, 409, 413, 415, 429]).toContain(response.statusCode);
+        if (response.statusCode === 303) expect({ location: response.headers.Location, allowed: mayRedirectTo(response.headers.Location!) }).toMatchObject({ allowed: true });
+        else expect(response.headers['Content-Type']).toBe('text/html; charset=utf-8');
+      }),
+      { numRuns: RUNS },
+    );
+    // The generators reach the pages, the redirects and the refusals alike, or the property proves little.
+    expect([...seen.keys()]).toEqual(expect.arrayContaining([200, 303, 400]));
   });
 });
 
