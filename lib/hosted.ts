@@ -9,7 +9,7 @@ import {
   chooseLocale, htmlPage, renderConsent, renderError, renderForgot, renderForgotSent, renderLogin, renderLogoutConfirm, renderReset, renderSignedOut,
   renderSignup, type Locale, type LoginError, type RequestPage, type SignupError,
 } from './pages';
-import { formParams, parseOAuthParams } from './params';
+import { parseOAuthParams } from './params';
 import { AUTHORIZATION_PARAMS, AuthorizationError, UnsafeRequestError, withParams, type AuthorizationRequest, type Decision, type Provider } from './provider';
 import { route, type HttpHandler } from './route';
 
@@ -56,16 +56,33 @@ function csrfMatches(event: HttpEvent, field: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The query of a GET, as RFC 6749 §3.1 reads it: a parameter sent twice is an error. */
-function queryOf(event: HttpEvent): Record<string, string> {
-  if (typeof event.rawQueryString === 'string') return formParams(event.rawQueryString);
-  const multi = event.multiValueQueryStringParameters ?? {};
-  const single = event.queryStringParameters ?? {};
+/**
+ * The query of a GET: each parameter's first value, and the names sent more than once, which RFC 6749 §3.1
+ * makes an error (the provider reports it once it trusts the client and the redirect URI).
+ */
+function queryOf(event: HttpEvent): { params: Record<string, string>; repeated: string[] } {
   const query = new URLSearchParams();
-  for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) if (value !== undefined) query.append(name, value);
-  if (Object.keys(multi).length === 0) for (const [name, value] of Object.entries(single)) if (value !== undefined) query.append(name, value);
-  return formParams(query.toString());
+  if (typeof event.rawQueryString === 'string') {
+    for (const [name, value] of new URLSearchParams(event.rawQueryString)) query.append(name, value);
+  } else {
+    const multi = event.multiValueQueryStringParameters ?? {};
+    for (const [name, values] of Object.entries(multi)) for (const value of values ?? []) if (value !== undefined) query.append(name, value);
+    if (Object.keys(multi).length === 0) for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query.append(name, value);
+  }
+  const params: Record<string, string> = Object.create(null);
+  const repeated = new Set<string>();
+  for (const [name, value] of query) {
+    if (name in params) repeated.add(name);
+    else if (value !== '') params[name] = value; // an empty parameter counts as omitted (RFC 6749 §3.1)
+  }
+  return { params, repeated: [...repeated] };
 }
+
+/** An authorization request from a query: checked, with a repeated parameter refused as the provider sees fit. */
+const requestFrom = (provider: Provider, event: HttpEvent) => {
+  const { params, repeated } = queryOf(event);
+  return provider.check(params, repeated);
+};
 
 /** A form post: the page's fields, application/x-www-form-urlencoded as browsers send them. */
 function formOf(event: HttpEvent): Record<string, string> {
@@ -269,24 +286,24 @@ async function screen(event: HttpEvent, deps: Deps): Promise<HttpResponse> {
   const cookie = () => readCookie(event, COOKIES.session);
   switch (where) {
     case 'GET /oauth/authorize': {
-      const request = await provider.check(queryOf(event));
+      const request = await requestFrom(provider, event);
       return answer(event, request, await provider.authorize(request, cookie()));
     }
     case 'GET /oauth/signup':
     case 'GET /oauth/forgot': {
-      const request = await provider.check(queryOf(event));
+      const request = await requestFrom(provider, event);
       const csrf = csrfOf(event);
       const page = requestPage(event, request, csrf.token);
       const html = where === 'GET /oauth/signup' ? renderSignup(page) : renderForgot(page);
       return htmlPage(200, html, { formTargets: formTargets(request), cookies: csrf.cookies });
     }
     case 'GET /oauth/reset': {
-      const query = queryOf(event);
+      const query = queryOf(event).params;
       const csrf = csrfOf(event);
       return htmlPage(200, renderReset({ locale: localeFor(event, query.ui_locales), csrf: csrf.token, token: query.token ?? '' }), { cookies: csrf.cookies });
     }
     case 'GET /oauth/end-session':
-      return endSession(event, deps, queryOf(event), false);
+      return endSession(event, deps, queryOf(event).params, false);
     default:
   }
   if (method(event) !== 'POST') throw new UnsafeRequestError('bad_request', 'There is no such page.');

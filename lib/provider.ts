@@ -96,7 +96,10 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
    * Checks an authorization request. The client and its redirect URI first: until both are known good,
    * nothing is sent anywhere (UnsafeRequestError); every later problem goes back to the client.
    */
-  async function check(params: Record<string, string>): Promise<AuthorizationRequest> {
+  async function check(params: Record<string, string>, repeated: readonly string[] = []): Promise<AuthorizationRequest> {
+    if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
+      throw new UnsafeRequestError('bad_request', 'The client_id or redirect_uri parameter is repeated.');
+    }
     for (const [name, value] of Object.entries(params)) {
       if (value.length > MAX_PARAM) throw new UnsafeRequestError('bad_request', `The "${name.slice(0, 40)}" parameter is too long.`);
     }
@@ -109,6 +112,7 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
     }
     const back = { redirectUri, state: params.state };
     const fail = (code: string, description: string) => new AuthorizationError(code, description, back);
+    if (repeated.length > 0) throw fail('invalid_request', `The "${repeated[0]!.slice(0, 40)}" parameter is repeated.`);
 
     if (params.request !== undefined) throw fail('request_not_supported', 'Request objects are not supported.');
     if (params.request_uri !== undefined) throw fail('request_uri_not_supported', 'Request objects are not supported.');

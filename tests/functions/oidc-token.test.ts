@@ -12,13 +12,13 @@ import { makeLoginHandler } from '../../functions/login';
 import { makeUserinfoHandler } from '../../functions/userinfo';
 import type { PolicyResult, TokenAuthorizerEvent } from '../../lib/authorizer';
 import type { HttpResponse } from '../../lib/http';
-import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueSourceIp, uniqueUsername, withTestApp, type TestApp } from '../support/app';
+import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueUsername, withTestApp, type TestApp } from '../support/app';
 import { captureOutput } from '../support/logs';
 import { CONFIDENTIAL_SECRET } from '../support/oidc';
 import tokenEventFixture from '../fixtures/authorizer-token-event.json';
 import {
-  APP, authorizationRequest, basic, Browser, codeGrant, codeOf, CONFIDENTIAL, CSRF, errorOf, isLoginPage, locationOf, PASSWORD, refreshGrant, SECOND, SSO,
-  THIRD, tokenEvent, WRONG_PASSWORD, type Params,
+  APP, authorizationRequest, basic, Browser, codeGrant, codeOf, CONFIDENTIAL, CSRF, errorOf, locationOf, PASSWORD, refreshGrant, SECOND, SSO,
+  newAddress, THIRD, tokenEvent, WRONG_PASSWORD, type Params,
 } from './oidc-support';
 
 const ctx = withTestApp();
@@ -227,6 +227,7 @@ describe('the authorization code flow with PKCE', () => {
     const rightful = await exchange(code, verifier);
 
     expect(unknown.statusCode).toBe(401);
+    expect(unknown.headers['WWW-Authenticate']).toBe('Basic realm="token"');
     expect(bodyOf(unknown)).toEqual(oauthError('invalid_client', 401));
     expect(bodyOf(anonymous)).toEqual({ code: 400, error: 'invalid_request', error_description: expect.stringContaining('client_id') });
     expect(rightful.statusCode).toBe(200);
@@ -236,7 +237,7 @@ describe('the authorization code flow with PKCE', () => {
     const user = await newUser();
     const { code, verifier, browser } = await signedIn({}, user.username);
     const before = await anotherCode(browser);
-    const change = proxyEvent({ body: { password: PASSWORD, new_password: 'an entirely new passphrase' }, authorizer: authorizerFor(user.accessToken), sourceIp: uniqueSourceIp() });
+    const change = proxyEvent({ body: { password: PASSWORD, new_password: 'an entirely new passphrase' }, authorizer: authorizerFor(user.accessToken), sourceIp: newAddress() });
 
     const [raced, changed] = await Promise.all([exchange(code, verifier), changePassword(change)]);
     const afterwards = await exchange(before.code, before.verifier);
@@ -376,7 +377,7 @@ describe('GET /oauth/userinfo', () => {
   });
 
   it('answers an access token issued without openid with 403 insufficient_scope naming openid', async () => {
-    const response = await login(proxyEvent({ body: { username: alice.username, password: PASSWORD }, sourceIp: uniqueSourceIp() }));
+    const response = await login(proxyEvent({ body: { username: alice.username, password: PASSWORD }, sourceIp: newAddress() }));
     const { access_token: accessToken } = tokensOf(response);
 
     const refused = await getUserinfo(accessToken!);
@@ -389,7 +390,7 @@ describe('GET /oauth/userinfo', () => {
 
 describe('the password grant next to the code flow', () => {
   it('is refused to a registered third-party client with unauthorized_client, at /oauth/token and at /auth/login', async () => {
-    const sourceIp = uniqueSourceIp();
+    const sourceIp = newAddress();
 
     const grant = await token(tokenEvent({ grant_type: 'password', username: alice.username, password: PASSWORD, client_id: THIRD.client_id }, { sourceIp }));
     const viaLogin = await login(proxyEvent({ body: { username: alice.username, password: PASSWORD, client_id: THIRD.client_id }, sourceIp }));
@@ -414,7 +415,7 @@ describe('the password grant next to the code flow', () => {
       const { query, verifier } = authorizationRequest();
 
       const grant = await offToken(tokenEvent({ grant_type: 'password', username: alice.username, password: PASSWORD }));
-      const viaLogin = await offLogin(proxyEvent({ body: { username: alice.username, password: PASSWORD }, sourceIp: uniqueSourceIp() }));
+      const viaLogin = await offLogin(proxyEvent({ body: { username: alice.username, password: PASSWORD }, sourceIp: newAddress() }));
       const code = codeOf(await browser.signIn(query, alice.username));
       const exchanged = await offToken(tokenEvent(codeGrant(code, verifier)));
 
@@ -443,7 +444,7 @@ describe('the logs of a whole flow', () => {
     await getUserinfo(tokens.access_token!);
     const signOut = await browser.get('/oauth/end-session', new URLSearchParams({ id_token_hint: tokens.id_token!, client_id: APP.client_id }).toString());
 
-    expect(wrong.statusCode).toBe(401);
+    expect(wrong.statusCode).toBe(400);
     expect(signOut.statusCode).toBe(200);
     expect(output.logs().map((entry) => entry.event ?? entry.message)).toEqual(
       expect.arrayContaining(['signed in at the hosted page', 'authorization_code_replayed', 'browser_session_ended']),

@@ -378,7 +378,7 @@ describe('the hosted pages under hostile input', () => {
    * Where a redirect may lead, written out apart from the code under test: a registered redirect or post-logout
    * URI exactly, or a registered loopback one on some port (RFC 8252 §7.3), each with a query added.
    */
-  const REGISTERED = OIDC_CLIENTS.flatMap((client) => [...client.redirect_uris, ...('post_logout_redirect_uris' in client ? client.post_logout_redirect_uris : [])]);
+  const REGISTERED: string[] = OIDC_CLIENTS.flatMap((client) => [...client.redirect_uris, ...('post_logout_redirect_uris' in client ? client.post_logout_redirect_uris : [])]);
   const mayRedirectTo = (location: string) => {
     const bare = location.split('?')[0]!;
     return REGISTERED.includes(bare) || /^http:\/\/127\.0\.0\.1:\d{1,5}\/(callback|second|signed-out)$/.test(bare);
