@@ -130,8 +130,8 @@ describe('oauth4webapi as the client', () => {
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      scopes_supported: ['profile', 'sessions'],
-      token_endpoint_auth_methods_supported: ['none'],
+      scopes_supported: ['profile', 'sessions', 'openid', 'email'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
     });
     expect(as.grant_types_supported).toEqual(expect.arrayContaining(['password', 'refresh_token']));
   });
