@@ -34,13 +34,16 @@ export const makeTokenHandler = (deps: () => Promise<AppDeps>) =>
       const exchanged = { code: params.code, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier };
       return tokenResponse(200, await provider.exchange(client, exchanged, clientOrigin(event)));
     }
+    // authenticateClient has checked the secret of a client that has one.
+    const confidential = client?.clientSecretHash !== undefined;
     if (grantType === 'password') {
-      await checkPasswordGrant(clients, passwordGrant, clientId);
+      await checkPasswordGrant(clients, passwordGrant, clientId, confidential);
       const credentials = { username: required(params, 'username'), password: required(params, 'password') };
-      return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, ...clientOrigin(event) }));
+      return tokenResponse(200, await auth.login({ ...credentials, scope: params.scope, clientId, confidential, ...clientOrigin(event) }));
     }
     if (grantType === 'refresh_token') {
-      return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, { clientId, sourceIp: sourceIp(event) }));
+      const origin = { clientId, sourceIp: sourceIp(event), clientAuthenticated: confidential };
+      return tokenResponse(200, await auth.refresh(required(params, 'refresh_token'), params.scope, origin));
     }
     throw new AuthError('unsupported_grant_type', 'The grant type is not supported; use authorization_code or refresh_token.');
   });

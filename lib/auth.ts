@@ -62,12 +62,16 @@ export interface Credentials {
   userAgent?: string;
   /** Registration only: an address to verify. */
   email?: unknown;
+  /** The password grant of a confidential client that authenticated: its session refreshes only so. */
+  confidential?: boolean;
 }
 
 /** Where a refresh came from, for the session's last network. */
 export interface RefreshOrigin {
   clientId?: string;
   sourceIp?: string;
+  /** The caller authenticated as a confidential client (the token endpoint, with the client's secret). */
+  clientAuthenticated?: boolean;
 }
 
 /** What GET /me shows the user about themselves. */
@@ -148,7 +152,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     await sessions.removeAll(sub, keep, CLEANUP_BUDGET).catch((error: unknown) => logger.warn('could not delete ended sessions', error));
   }
 
-  async function startSession(user: User, clientId: string, scopes: string[], from: Pick<Credentials, 'sourceIp' | 'userAgent'>) {
+  async function startSession(user: User, clientId: string, scopes: string[], from: Pick<Credentials, 'sourceIp' | 'userAgent'> & { confidential?: boolean }) {
     return sessions.start({
       sub: user.sub,
       clientId,
@@ -158,6 +162,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       maxSessions: config.maxSessionsPerUser,
       device: describeDevice(from.userAgent),
       source: coarseAddress(from.sourceIp),
+      confidential: from.confidential,
     });
   }
 
@@ -203,7 +208,7 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
    * the session exists: a password change racing this either shows here, or leaves the session on a stale
    * version that never refreshes.
    */
-  async function sessionFor(user: User, clientId: string, scope: string, from: Pick<Credentials, 'sourceIp' | 'userAgent'>) {
+  async function sessionFor(user: User, clientId: string, scope: string, from: Pick<Credentials, 'sourceIp' | 'userAgent'> & { confidential?: boolean }) {
     const [started, current] = await Promise.all([startSession(user, clientId, scope.split(' '), from), users.get(user.sub)]);
     if (!belongsToCurrentCredential(started.session, current) || current?.disabled) {
       await sessions.revoke(started.session.id);
@@ -257,12 +262,12 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
      * Checks a password and starts a session. The attempt is reserved before the hash is checked (lib/throttle.ts);
      * an unknown user and a wrong password answer alike, after the same reads and the same hash.
      */
-    async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp, userAgent }: Credentials): Promise<IssuedTokens> {
+    async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp, userAgent, confidential }: Credentials): Promise<IssuedTokens> {
       // Well-formed and known to the service, before any attempt is counted; the user's own after the password.
       if (scope !== undefined) resolveScope(scope, config.scopes);
       const user = await authenticate({ username, password, sourceIp });
       const granted = scopeFor(user, scope);
-      const { tokens: issued } = await sessionFor(user, clientId, granted, { sourceIp, userAgent });
+      const { tokens: issued } = await sessionFor(user, clientId, granted, { sourceIp, userAgent, confidential });
       count('Logins');
       return issued;
     },
@@ -281,12 +286,12 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
      * Rotates a refresh token, reading the user in parallel: a session of a deleted user, or one started under
      * an older credential, ends here. `scope` may narrow the access token's scope, never widen it (RFC 6749 §6).
      */
-    async refresh(refreshToken: string, scope?: string, { clientId = DEFAULT_CLIENT_ID, sourceIp }: RefreshOrigin = {}): Promise<IssuedTokens> {
+    async refresh(refreshToken: string, scope?: string, { clientId = DEFAULT_CLIENT_ID, sourceIp, clientAuthenticated }: RefreshOrigin = {}): Promise<IssuedTokens> {
       const presented = parseRefreshToken(refreshToken);
       // Syntax and known scopes are checked here; "granted to this session" inside the rotation's write.
       const narrowed = scope === undefined ? undefined : resolveScope(scope, config.scopes).split(' ');
       const [rotated, user] = await Promise.all([
-        sessions.rotate(presented, seconds(), { clientId, scopes: narrowed, source: coarseAddress(sourceIp) }),
+        sessions.rotate(presented, seconds(), { clientId, scopes: narrowed, source: coarseAddress(sourceIp), clientAuthenticated }),
         users.get(presented.sub),
       ]);
       if (!belongsToCurrentCredential(rotated.session, user) || !user || user.disabled) {

@@ -77,9 +77,13 @@ export function createClientStore(doc: DynamoDBDocumentClient, table: string, co
  * everywhere when PASSWORD_GRANT is off (RFC 9700 §2.4), and to a registered third-party client always.
  * An unregistered client id is one of the service's own apps, as before clients were registered.
  */
-export async function checkPasswordGrant(clients: ClientStore | undefined, enabled: boolean, clientId: string | undefined): Promise<void> {
+export async function checkPasswordGrant(clients: ClientStore | undefined, enabled: boolean, clientId: string | undefined, authenticated = false): Promise<void> {
   if (!enabled) throw new AuthError('unsupported_grant_type', 'The password grant is turned off; sign in through the authorization endpoint.');
   if (clientId === undefined || !clients) return;
   const client = await clients.get(clientId);
   if (client && !client.firstParty) throw new AuthError('unauthorized_client', 'This client may not use the password grant; use the authorization code flow.');
+  // A confidential client authenticates with its secret, which only the token endpoint takes.
+  if (client?.clientSecretHash !== undefined && !authenticated) {
+    throw new AuthError('unauthorized_client', 'A confidential client uses the token endpoint with its secret.');
+  }
 }

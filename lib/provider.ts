@@ -278,7 +278,8 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
       const user = await users.get(grant.sub);
       if (!user || user.disabled || user.credentialVersion !== grant.credentialVersion) throw refused('The authorization code is invalid, expired or used.');
 
-      const { tokens: issued, sessionId } = await auth.sessionFor(user, client.clientId, grant.scope, from);
+      const confidential = client.clientSecretHash !== undefined;
+      const { tokens: issued, sessionId } = await auth.sessionFor(user, client.clientId, grant.scope, { ...from, confidential });
       const [bound, attached] = await Promise.all([codes.bind(redeemed.id, sessionId), browsers.attach(grant.browserSession, sessionId)]);
       // A replay came in while this exchange ran (the tokens of this code are revoked, these included), or the
       // browser signed out since the code was issued (a session started now would outlive that sign-out).

@@ -34,6 +34,8 @@ export interface Session {
   device?: string;
   /** The coarse network (a /24 or a /48) of the login or the last refresh. */
   lastSource?: string;
+  /** Started for a confidential client: every refresh must authenticate as that client (RFC 6749 §6). */
+  confidential?: boolean;
 }
 
 export interface SessionPolicy {
@@ -95,12 +97,19 @@ export interface RotationRequest {
   scopes?: string[];
   /** The coarse network the refresh came from, kept as the session's last. */
   source?: string;
+  /** The caller authenticated as a confidential client (its secret); a confidential session refreshes only so. */
+  clientAuthenticated?: boolean;
 }
 
 /** Why a live session refuses a request that named it correctly; undefined when it does not. */
 function mismatch(session: Session, request: RotationRequest): AuthError | undefined {
   if (request.clientId !== undefined && request.clientId !== session.clientId) {
     return new AuthError('invalid_grant', 'The refresh token was issued to another client.');
+  }
+  if (session.confidential === true && request.clientAuthenticated !== true) {
+    return new AuthError('invalid_client', 'The refresh token belongs to a confidential client, which must authenticate at the token endpoint.', {
+      headers: { 'WWW-Authenticate': 'Basic realm="token"' },
+    });
   }
   if (request.scopes?.some((scope) => !session.scopes.has(scope))) {
     return new AuthError('invalid_scope', 'The requested scope exceeds what the session was granted.');
@@ -122,6 +131,8 @@ export interface NewSession {
   device?: string;
   /** The coarse network of the login. */
   source?: string;
+  /** For a confidential client, which must then authenticate at every refresh. */
+  confidential?: boolean;
 }
 
 export interface SessionStore {
@@ -269,7 +280,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
   }
 
   return {
-    async start({ sub, clientId, scopes, credentialVersion, now: startedAt, maxSessions = Number.POSITIVE_INFINITY, device, source }) {
+    async start({ sub, clientId, scopes, credentialVersion, now: startedAt, maxSessions = Number.POSITIVE_INFINITY, device, source, confidential }) {
       const now = Math.floor(startedAt / 1000);
       const first = mintRefreshToken(sub);
       const absoluteExpiresAt = now + policy.absoluteTtl;
@@ -277,6 +288,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
       const session: Session = {
         id: first.sid, sub, clientId, scopes: new Set(scopes), credentialVersion, createdAt: now, startedAt, lastUsedAt: now,
         idleExpiresAt, absoluteExpiresAt, expiresAt: idleExpiresAt, tokenHash: first.hash, device, lastSource: source,
+        ...(confidential ? { confidential: true } : {}),
       };
       const trimmed = Number.isFinite(maxSessions)
         ? trim(sub, maxSessions - 1, session.id, now).catch((error: unknown) => logger.warn('could not end the oldest sessions', error))
@@ -304,6 +316,7 @@ export function createSessionStore(doc: DynamoDBDocumentClient, table: string, p
         conditions.push('clientId = :client');
         values[':client'] = request.clientId;
       }
+      if (request.clientAuthenticated !== true) conditions.push('attribute_not_exists(confidential)');
       request.scopes?.forEach((scope, index) => {
         conditions.push(`contains(scopes, :scope${index})`);
         values[`:scope${index}`] = scope;

@@ -22,7 +22,7 @@ import {
 } from './oidc-support';
 
 const ctx = withTestApp();
-const { token, login, password: changePassword } = ctx.handlers;
+const { token, login, refresh, password: changePassword } = ctx.handlers;
 const deps = () => ctx.app.deps();
 const pages = makeAuthorizeHandler(deps);
 const userinfo = makeUserinfoHandler(deps);
@@ -286,6 +286,33 @@ describe('a confidential client at the token endpoint', () => {
     expect(byPost.statusCode).toBe(200);
     expect(refreshWithout.statusCode).toBe(401);
     expect(refreshWith.statusCode).toBe(200);
+  });
+
+  it('refreshes a confidential session nowhere without the secret: not at POST /auth/refresh, not after the client is gone, and the token survives the refusals', async () => {
+    const { code, verifier } = await signedIn({ ...CONFIDENTIAL });
+    const issued = tokensOf(await token(tokenEvent(codeGrant(code, verifier, CONFIDENTIAL, { client_secret: CONFIDENTIAL_SECRET }))));
+    const app = await createTestApp(ctx.dynamo, { OAUTH_CLIENTS: JSON.stringify([]) }, ctx.app.clock); // the client removed
+    const withoutClient = makeTokenHandler(app.deps);
+
+    const atAuthRefresh = await refresh(proxyEvent({ body: { refresh_token: issued.refresh_token, client_id: CONFIDENTIAL.client_id } }));
+    const noClientNamed = await refresh(proxyEvent({ body: { refresh_token: issued.refresh_token } }));
+    const afterRemoval = await withoutClient(tokenEvent({ ...refreshGrant(issued.refresh_token!, CONFIDENTIAL.client_id), client_secret: CONFIDENTIAL_SECRET }));
+    const afterRemovalNoSecret = await withoutClient(tokenEvent(refreshGrant(issued.refresh_token!, CONFIDENTIAL.client_id)));
+    const rightful = await token(tokenEvent({ ...refreshGrant(issued.refresh_token!, CONFIDENTIAL.client_id), client_secret: CONFIDENTIAL_SECRET }));
+
+    expect(atAuthRefresh.statusCode).toBe(401);
+    expect(bodyOf(atAuthRefresh)).toEqual(oauthError('invalid_client', 401));
+    expect(bodyOf(noClientNamed)).toEqual(oauthError('invalid_grant')); // the default client's, which it is not
+    expect(afterRemoval.statusCode).toBe(401); // a secret of a client that no longer exists authenticates nothing
+    expect(afterRemovalNoSecret.statusCode).toBe(401);
+    expect(rightful.statusCode).toBe(200);
+  });
+
+  it('refuses a confidential client the password at POST /auth/login, where it cannot authenticate', async () => {
+    const refused = await login(proxyEvent({ body: { username: alice.username, password: PASSWORD, client_id: CONFIDENTIAL.client_id } }));
+
+    expect(refused.statusCode).toBe(400);
+    expect(bodyOf(refused)).toEqual(oauthError('unauthorized_client'));
   });
 });
 
