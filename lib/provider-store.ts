@@ -11,6 +11,9 @@ const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const newSecret = () => randomBytes(32).toString('base64url');
 const hashOf = (purpose: 'code' | 'browser', secret: string) => createHash('sha256').update(`${purpose}:${secret}`).digest('base64url');
 
+/** Consent screens a browser session holds open at once (tabs); more drop the older ones. */
+const MAX_OFFERS = 20;
+
 /** Seconds an authorization code lives (RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty). */
 export const CODE_TTL = 60;
 
@@ -138,7 +141,10 @@ export interface BrowserSessionStore {
   start(session: Pick<BrowserSession, 'sub' | 'authTime' | 'amr' | 'credentialVersion'> & { sessions?: string[] }, ttl: number): Promise<{ cookie: string; session: BrowserSession }>;
   /** The live session a cookie names, or undefined (malformed, unknown, expired). */
   find(cookie: string | undefined, now: number): Promise<BrowserSession | undefined>;
-  consent(id: string, clientId: string, scope: string): Promise<void>;
+  /** Records that a consent screen was shown for the request `offer` names, until `until` (epoch seconds). */
+  offer(id: string, offer: string, until: number): Promise<void>;
+  /** Takes the answer to that very offer, once, before `until`, and remembers the scopes; false otherwise. */
+  consent(id: string, clientId: string, scope: string, offer: string, now: number): Promise<boolean>;
   /** Records a refresh-token session issued through it; false when it has ended meanwhile. */
   attach(id: string, sessionId: string): Promise<boolean>;
   /** Ends it; returns what it was (its refresh-token sessions to end too), or undefined if there was none. */
@@ -162,7 +168,7 @@ export function createBrowserSessionStore(doc: DynamoDBDocumentClient, table: st
       const cookie = newSecret();
       const session: BrowserSession = { id: hashOf('browser', cookie), sid: randomUUID(), sub, authTime, amr, credentialVersion, expiresAt: authTime + ttl, consents: {}, sessions };
       // A string set is never empty in DynamoDB: no attribute until a session is attached.
-      const item = { ...session, sessions: sessions.length > 0 ? new Set(sessions) : undefined };
+      const item = { ...session, sessions: sessions.length > 0 ? new Set(sessions) : undefined, offers: {} };
       await send(() => doc.send(new PutCommand({ TableName: table, Item: item })));
       return { cookie, session };
     },
@@ -172,19 +178,48 @@ export function createBrowserSessionStore(doc: DynamoDBDocumentClient, table: st
       if (!Item || (Item.expiresAt as number) <= now) return undefined;
       return sessionOf(Item);
     },
-    async consent(id, clientId, scope) {
+    async offer(id, offer, until) {
+      // One entry per screen shown, so that two tabs may each answer their own; at most MAX_OFFERS, beyond
+      // which the older ones (answered, abandoned or expired) are dropped.
+      const added = await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'SET offers.#offer = :until',
+            ConditionExpression: 'attribute_exists(id) AND size(offers) < :max',
+            ExpressionAttributeNames: { '#offer': offer },
+            ExpressionAttributeValues: { ':until': until, ':max': MAX_OFFERS },
+          }),
+        ),
+      );
+      if (added !== false) return;
       await sendIfCondition(() =>
         doc.send(
           new UpdateCommand({
             TableName: table,
             Key: { id },
-            UpdateExpression: 'SET consents.#client = :scope',
+            UpdateExpression: 'SET offers = :only',
             ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeNames: { '#client': clientId },
-            ExpressionAttributeValues: { ':scope': scope },
+            ExpressionAttributeValues: { ':only': { [offer]: until } },
           }),
         ),
       );
+    },
+    async consent(id, clientId, scope, offer, now) {
+      const taken = await sendIfCondition(() =>
+        doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'SET consents.#client = :scope REMOVE offers.#offer',
+            ConditionExpression: 'offers.#offer > :now',
+            ExpressionAttributeNames: { '#client': clientId, '#offer': offer },
+            ExpressionAttributeValues: { ':scope': scope, ':now': now },
+          }),
+        ),
+      );
+      return taken !== false;
     },
     async attach(id, sessionId) {
       const attached = await sendIfCondition(() =>

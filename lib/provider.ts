@@ -82,6 +82,12 @@ export type Decision =
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
+/** Seconds a consent screen's offer stands. */
+const CONSENT_OFFER_TTL = 600;
+/** What a consent screen was offered for: the whole authorization request, as its form carries it. */
+const offerOf = (request: AuthorizationRequest) =>
+  createHash('sha256').update(JSON.stringify(Object.entries(request.params).sort(([a], [b]) => a.localeCompare(b)))).digest('base64url');
+
 /** Appends parameters to a redirect URI's query, keeping its own (RFC 6749 §3.1.2). */
 export function withParams(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri);
@@ -199,10 +205,27 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
     return { kind: 'redirect', location: withParams(request.redirectUri, { code, state: request.state, iss: config.issuer }) };
   }
 
-  /** After the browser has a sign-in: consent for a third-party client, else a code. */
-  async function proceed(request: AuthorizationRequest, session: BrowserSession, user: User, askConsent: boolean): Promise<Decision> {
+  /**
+   * Whether a code may go out without the user's say in this very request: not to a third-party client the
+   * user has not allowed these scopes, and, after a sign-in made earlier (single sign-on), not to a public
+   * client at a redirect URI any app on the device could claim, a loopback or private-use one (RFC 8252 §8.6).
+   */
+  const needsAnswer = (request: AuthorizationRequest, session: BrowserSession, freshSignIn: boolean) =>
+    !consented(request, session) || (!freshSignIn && request.client.clientSecretHash === undefined && !new URL(request.redirectUri).protocol.startsWith('https'));
+
+  /**
+   * The consent screen, bound to this very request: only its answer, posted while the offer stands, gets a
+   * code (a bare `action=consent` cannot stand in for a sign-in that prompt or max_age asked for).
+   */
+  async function offerConsent(request: AuthorizationRequest, session: BrowserSession): Promise<Decision> {
+    await browsers.offer(session.id, offerOf(request), seconds() + CONSENT_OFFER_TTL);
+    return { kind: 'consent', session, scopes: request.scope };
+  }
+
+  /** After the browser has a sign-in: the user's answer where one is needed, else a code. */
+  async function proceed(request: AuthorizationRequest, session: BrowserSession, user: User, { ask, fresh }: { ask: boolean; fresh: boolean }): Promise<Decision> {
     grantedScope(request, user);
-    if (!request.client.firstParty && (askConsent || !consented(request, session))) return { kind: 'consent', session, scopes: request.scope };
+    if (ask || needsAnswer(request, session, fresh)) return offerConsent(request, session);
     return codeFor(request, session, user);
   }
 
@@ -224,10 +247,12 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
         if (none) throw new AuthorizationError('login_required', 'The user is not signed in.', request);
         return { kind: 'login' };
       }
-      if (!request.client.firstParty && (request.prompt.has('consent') || !consented(request, current.session))) {
-        if (none) throw new AuthorizationError('consent_required', 'The user has not allowed this client.', request);
+      const ask = request.prompt.has('consent');
+      if (none && (ask || needsAnswer(request, current.session, false))) {
+        if (!consented(request, current.session)) throw new AuthorizationError('consent_required', 'The user has not allowed this client.', request);
+        throw new AuthorizationError('interaction_required', 'The user must confirm a sign-in to an app at this redirect URI.', request);
       }
-      return proceed(request, current.session, current.user, request.prompt.has('consent'));
+      return proceed(request, current.session, current.user, { ask, fresh: false });
     },
 
     /** The hosted page's sign-in succeeded (password checked, or an account just made): a new browser session. */
@@ -240,7 +265,7 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
         config.browserSessionTtl,
       );
       logger.info('signed in at the hosted page', { sub: user.sub, client_id: request.client.clientId });
-      return { cookie, session, decision: await proceed(request, session, user, false) };
+      return { cookie, session, decision: await proceed(request, session, user, { ask: request.prompt.has('consent'), fresh: true }) };
     },
 
     /** The consent screen's answer. */
@@ -248,7 +273,8 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
       if (!allow) throw new AuthorizationError('access_denied', 'The user denied the request.', request);
       const current = await signedIn(cookie);
       if (!current) return { kind: 'login' };
-      await browsers.consent(current.session.id, request.client.clientId, request.scope.join(' '));
+      // Taken once, and only as offered for this request: anything else starts over at the sign-in page.
+      if (!(await browsers.consent(current.session.id, request.client.clientId, request.scope.join(' '), offerOf(request), seconds()))) return { kind: 'login' };
       return codeFor(request, current.session, current.user);
     },
 

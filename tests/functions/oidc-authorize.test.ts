@@ -12,7 +12,7 @@ import { loginKey } from '../../lib/users';
 import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueUsername, withTestApp } from '../support/app';
 import { formsOf } from '../support/oidc';
 import {
-  APP, authorizationRequest, Browser, codeGrant, codeOf, CSRF, errorOf, FORM, getEvent, isLoginPage, locationOf, PASSWORD, postEvent, random, redirectParams,
+  APP, APP_LOOPBACK, authorizationRequest, Browser, codeGrant, codeOf, CSRF, errorOf, FORM, getEvent, isLoginPage, locationOf, PASSWORD, postEvent, random, redirectParams,
   newAddress, refreshGrant, SECOND, sets, SSO, THIRD, tokenEvent, WRONG_PASSWORD, type Params,
 } from './oidc-support';
 
@@ -194,7 +194,7 @@ describe('prompt and max_age', () => {
 
     expectErrorRedirect(third, 'consent_required', state, THIRD.redirect_uri);
     expect(redirectParams(second)).toEqual({ code: expect.stringMatching(/^[\w-]{43}$/), state, iss: ISSUER });
-    expect(locationOf(second).pathname).toBe('/second');
+    expect(locationOf(second).pathname).toBe('/cb');
   });
 
   it('shows the sign-in page for prompt=login despite a live sign-in, and the new sign-in ends the old one', async () => {
@@ -232,6 +232,38 @@ describe('prompt and max_age', () => {
 
     expect(isLoginPage(page)).toBe(true);
     expectErrorRedirect(none, 'login_required', undefined);
+  });
+});
+
+describe('a redirect URI any app on the device could claim (RFC 8252 §8.6)', () => {
+  const aliceBrowser = signedInBrowser();
+
+  it('asks the user before single sign-on sends a code to a loopback or private-use redirect URI, and prompt=none gets interaction_required', async () => {
+    const state = random();
+    const native = { client_id: 'oidc-native', redirect_uri: 'com.example.app:/oauth2redirect' };
+
+    const loopback = await authorize(aliceBrowser(), { ...APP_LOOPBACK, redirect_uri: 'http://127.0.0.1:50123/callback' });
+    const scheme = await authorize(aliceBrowser(), { ...native });
+    const none = await authorize(aliceBrowser(), { ...APP_LOOPBACK, prompt: 'none', state });
+    const allowed = await aliceBrowser().submit(loopback, { action: 'consent' });
+    const https = await authorize(aliceBrowser(), { ...APP });
+
+    for (const page of [loopback, scheme]) {
+      expect(page.statusCode).toBe(200);
+      expect(page.headers.Location).toBeUndefined();
+      expect(page.body).toMatch(/<button[^>]*name="action" value="consent"/);
+      expect(page.body).toContain('would like to:');
+    }
+    expectErrorRedirect(none, 'interaction_required', state, APP_LOOPBACK.redirect_uri);
+    expect(`${locationOf(allowed).origin}${locationOf(allowed).pathname}`).toBe('http://127.0.0.1:50123/callback');
+    expect(codeOf(allowed)).toMatch(/^[\w-]{43}$/);
+    expect(codeOf(https)).toMatch(/^[\w-]{43}$/); // a claimed https redirect gets its code at once
+  });
+
+  it('sends the code at once after a sign-in typed in this very request', async () => {
+    const { answer } = await signedIn({ ...APP_LOOPBACK });
+
+    expect(codeOf(answer)).toMatch(/^[\w-]{43}$/);
   });
 });
 
@@ -444,6 +476,34 @@ describe('consent for a third-party client', () => {
     expect(asked.statusCode).toBe(200);
     expect(formsOf(asked.body)[0]!.action).toBe('authorize');
     expectErrorRedirect(otherBrowser, 'consent_required', undefined, THIRD.redirect_uri);
+  });
+
+  it('takes an allow only as the answer to the screen shown for that very request, once: not for prompt=login, max_age or a first-party client', async () => {
+    const { browser } = await signedIn({ ...THIRD });
+    // The page prompt=login shows (a sign-in page) carries the request and a CSRF token; posted as an "allow":
+    const forLogin = await authorize(browser, { ...THIRD, prompt: 'login' });
+    const bypassLogin = await browser.submit(forLogin, { action: 'consent' });
+    ctx.app.clock.advance(5);
+    const forMaxAge = await authorize(browser, { ...APP, max_age: '1' });
+    const bypassMaxAge = await browser.submit(forMaxAge, { action: 'consent' });
+    const firstParty = await authorize(browser, { ...APP, prompt: 'login' });
+    const bypassFirstParty = await browser.submit(firstParty, { action: 'consent' });
+
+    for (const [page, answer] of [[forLogin, bypassLogin], [forMaxAge, bypassMaxAge], [firstParty, bypassFirstParty]] as const) {
+      expect(isLoginPage(page)).toBe(true);
+      expect(isLoginPage(answer)).toBe(true);
+      expect(answer.headers.Location).toBeUndefined();
+    }
+  });
+
+  it('takes one allow per screen: the same answer posted twice gets a code once', async () => {
+    const { browser } = await signedIn({ ...THIRD, scope: 'openid' });
+    const screen = await authorize(browser, { ...THIRD, prompt: 'consent' });
+
+    const [first, second] = [await browser.submit(screen, { action: 'consent' }), await browser.submit(screen, { action: 'consent' })];
+
+    expect(codeOf(first)).toMatch(/^[\w-]{43}$/);
+    expect(isLoginPage(second)).toBe(true);
   });
 
   it('sends a browser that is not signed in to the sign-in page when it posts an allow', async () => {
@@ -679,5 +739,22 @@ describe('hostile input at the hosted pages', () => {
 
     expectPage(unknownPath);
     expectPage(deleted);
+  });
+});
+
+describe('consent screens open at once', () => {
+  it('takes the answer of each of several screens open at once (tabs); past twenty, the older ones are dropped', async () => {
+    // The sign-in shows the first screen; then twenty-one more: the twentieth in all starts the list over.
+    const { browser } = await signedIn({ ...THIRD, scope: 'openid' });
+    const screens = [];
+    for (let i = 0; i < 21; i += 1) screens.push(await authorize(browser, { ...THIRD, prompt: 'consent', state: `tab-${i}` }));
+
+    const oldest = await browser.submit(screens[0]!, { action: 'consent' });
+    const newest = await browser.submit(screens[20]!, { action: 'consent' });
+    const another = await browser.submit(screens[19]!, { action: 'consent' });
+
+    expect(isLoginPage(oldest)).toBe(true); // dropped when the list started over
+    expect(redirectParams(newest).state).toBe('tab-20');
+    expect(codeOf(another)).toMatch(/^[\w-]{43}$/);
   });
 });

@@ -16,8 +16,10 @@ export const SSO = 'jwt_auth_sso';
 export const CSRF = 'jwt_auth_csrf';
 
 /** The first-party loopback app of tests/support/oidc.ts, as its requests name it. */
-export const APP = { client_id: 'oidc-app', redirect_uri: 'http://127.0.0.1/callback' } as const;
-export const SECOND = { client_id: 'oidc-second', redirect_uri: 'http://127.0.0.1/second' } as const;
+export const APP = { client_id: 'oidc-app', redirect_uri: 'https://app.example/callback' } as const;
+export const SECOND = { client_id: 'oidc-second', redirect_uri: 'https://second.example/cb' } as const;
+/** The same app at its loopback redirect URI: single sign-on asks the user before a code goes there (RFC 8252 §8.6). */
+export const APP_LOOPBACK = { client_id: 'oidc-app', redirect_uri: 'http://127.0.0.1/callback' } as const;
 export const THIRD = { client_id: 'oidc-third', redirect_uri: 'https://third.example/cb' } as const;
 export const CONFIDENTIAL = { client_id: 'oidc-confidential', redirect_uri: 'https://confidential.example/cb' } as const;
 

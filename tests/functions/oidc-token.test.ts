@@ -86,7 +86,7 @@ describe('the authorization code flow with PKCE', () => {
 
     expect(page.statusCode).toBe(200);
     expect(page.headers['Content-Type']).toBe('text/html; charset=utf-8');
-    expect(page.headers['Content-Security-Policy']).toContain("form-action 'self' http://127.0.0.1;");
+    expect(page.headers['Content-Security-Policy']).toContain("form-action 'self' https://app.example;");
     expect(page.multiValueHeaders?.['Set-Cookie']).toEqual([expect.stringMatching(new RegExp(`^${CSRF}=[\\w-]{43}; Max-Age=3600; Path=/oauth; HttpOnly; Secure; SameSite=Strict$`))]);
     expect(`${location.origin}${location.pathname}`).toBe(APP.redirect_uri);
     expect(Object.fromEntries(location.searchParams)).toEqual({ code: expect.stringMatching(/^[\w-]{43}$/), state: params.state, iss: ISSUER });

@@ -8,10 +8,14 @@ import { hashClientSecret } from '../../lib/clients';
 /** The secret of `oidc-confidential`; only its SHA-256 is configured. */
 export const CONFIDENTIAL_SECRET = 'test-confidential-secret-0123456789abcdefghijklmnop';
 
-/** A first-party web app on a loopback redirect (any port, RFC 8252 §7.3), a second one for SSO, a third-party app, a confidential one and a native one. */
+/**
+ * Two first-party apps, each at an https redirect URI (single sign-on gives them codes at once) and a loopback
+ * one (any port, RFC 8252 §7.3; single sign-on asks the user first there, §8.6); a third-party app, a
+ * confidential one and a native one.
+ */
 export const OIDC_CLIENTS = [
-  { client_id: 'oidc-app', name: 'OIDC App', redirect_uris: ['http://127.0.0.1/callback'], post_logout_redirect_uris: ['http://127.0.0.1/signed-out'], first_party: true },
-  { client_id: 'oidc-second', name: 'Second App', redirect_uris: ['http://127.0.0.1/second'], first_party: true },
+  { client_id: 'oidc-app', name: 'OIDC App', redirect_uris: ['https://app.example/callback', 'http://127.0.0.1/callback'], post_logout_redirect_uris: ['http://127.0.0.1/signed-out'], first_party: true },
+  { client_id: 'oidc-second', name: 'Second App', redirect_uris: ['https://second.example/cb', 'http://127.0.0.1/second'], first_party: true },
   { client_id: 'oidc-third', name: 'Third App', redirect_uris: ['https://third.example/cb'] },
   { client_id: 'oidc-confidential', redirect_uris: ['https://confidential.example/cb'], first_party: true, client_secret_hash: hashClientSecret(CONFIDENTIAL_SECRET) },
   { client_id: 'oidc-native', redirect_uris: ['com.example.app:/oauth2redirect'], first_party: true },
