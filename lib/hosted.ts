@@ -47,6 +47,20 @@ function csrfOf(event: HttpEvent): { token: string; cookies: string[] } {
   return { token, cookies: [setCookie(event, COOKIES.csrf, token, CSRF_TTL, 'strict')] };
 }
 
+/**
+ * A POST a browser says came from another site (Fetch Metadata, or an Origin other than the issuer's): our
+ * forms post to their own origin, and an RP's logout request carries no cookie that matters. Checked before
+ * the CSRF token, as defence in depth (OWASP); browsers that send neither header rely on the token alone.
+ */
+function crossSite(event: HttpEvent, issuer: string): boolean {
+  if (header(event, 'sec-fetch-site')?.toLowerCase() === 'cross-site') return true;
+  const origin = header(event, 'origin');
+  if (origin === undefined || origin === 'null' || origin === new URL(issuer).origin) return false;
+  // The page may have been reached at another name of this API than the issuer's (its execute-api URL).
+  const host = URL.canParse(origin) ? new URL(origin).host : undefined;
+  return host === undefined || host !== header(event, 'host');
+}
+
 /** Whether a form's `csrf` field equals the browser's CSRF cookie. */
 function csrfMatches(event: HttpEvent, field: string | undefined): boolean {
   const cookie = readCookie(event, COOKIES.csrf);
@@ -277,7 +291,8 @@ export function hostedPages(deps: () => Promise<AppDeps>): HttpHandler {
     } catch (error) {
       return failure(event, error, built.config.issuer);
     }
-  });
+    // No CORS: these pages are for the browser's own navigation, never for another site's script.
+  }, { cors: false });
 }
 
 async function screen(event: HttpEvent, deps: Deps): Promise<HttpResponse> {
@@ -308,6 +323,14 @@ async function screen(event: HttpEvent, deps: Deps): Promise<HttpResponse> {
   }
   if (method(event) !== 'POST') throw new UnsafeRequestError('bad_request', 'There is no such page.');
   const form = formOf(event);
+  // An RP may post its request as it may send it by GET (OpenID Connect Core §3.1.2.1, RP-Initiated Logout
+  // §2): without the `action` of our own forms, a POST is that request, from any site.
+  if (form.action === undefined && where === 'POST /oauth/authorize') {
+    const request = await provider.check(pick(form, AUTHORIZATION_PARAMS));
+    return answer(event, request, await provider.authorize(request, cookie()));
+  }
+  if (form.action === undefined && where === 'POST /oauth/end-session') return endSession(event, deps, form, false);
+  if (crossSite(event, deps.config.issuer)) throw new UnsafeRequestError('bad_request', 'The form was posted from another site.');
   const fromPage = csrfMatches(event, form.csrf);
   if (where === 'POST /oauth/end-session') {
     if (!fromPage) throw new UnsafeRequestError('bad_request', 'The form has expired; go back and try again.');

@@ -44,7 +44,11 @@ function withChallenge(error: unknown, realm: string): unknown {
  * It also makes the invocation observable: every log line carries the function, the request id, the cold
  * start and the source address; what the request counted is written as one EMF line when it ends.
  */
-export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event: HttpEvent, deps: D) => Promise<HttpResponse>): HttpHandler {
+export function route<D extends EdgeDeps>(
+  deps: () => Promise<D>,
+  handle: (event: HttpEvent, deps: D) => Promise<HttpResponse>,
+  { cors = true }: { cors?: boolean } = {},
+): HttpHandler {
   return async (event, context) => {
     startInvocation(context);
     const requestId = (event.requestContext as RequestContext | null | undefined)?.requestId ?? context?.awsRequestId;
@@ -65,7 +69,7 @@ export function route<D extends EdgeDeps>(deps: () => Promise<D>, handle: (event
           logger.warn('could not publish metrics', error);
         }
       }
-      return built ? withCors(event, response, built.config.corsOrigins) : response;
+      return built && cors ? withCors(event, response, built.config.corsOrigins) : response;
     });
   };
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { makeAuthorizeHandler } from '../../functions/authorize';
 import type { HttpResponse } from '../../lib/http';
 import { loginKey } from '../../lib/users';
-import { authorizerFor, bodyOf, claimsOf, proxyEvent, uniqueUsername, withTestApp } from '../support/app';
+import { authorizerFor, bodyOf, claimsOf, createTestApp, proxyEvent, uniqueUsername, withTestApp } from '../support/app';
 import { formsOf } from '../support/oidc';
 import {
   APP, APP_LOOPBACK, authorizationRequest, Browser, codeGrant, codeOf, CSRF, errorOf, FORM, getEvent, isLoginPage, locationOf, PASSWORD, postEvent, random, redirectParams,
@@ -756,5 +756,52 @@ describe('consent screens open at once', () => {
     expect(isLoginPage(oldest)).toBe(true); // dropped when the list started over
     expect(redirectParams(newest).state).toBe('tab-20');
     expect(codeOf(another)).toMatch(/^[\w-]{43}$/);
+  });
+});
+
+describe('requests from other sites', () => {
+  it('takes an authorization request by POST as by GET (OpenID Connect Core §3.1.2.1)', async () => {
+    const { browser } = await signedIn();
+    const request = authorizationRequest({ ...APP });
+
+    const posted = await browser.post('/oauth/authorize', Object.fromEntries(new URLSearchParams(request.query)), { Origin: 'https://app.example', 'Sec-Fetch-Site': 'cross-site' });
+
+    expect(codeOf(posted)).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('refuses a sign-in or consent form posted from another site, even with the browser\'s CSRF token', async () => {
+    const browser = new Browser(pages);
+    const page = await authorize(browser, { ...APP });
+    const form = formsOf(page.body)[0]!;
+    const fields = { ...form.fields, username: alice.username, password: PASSWORD, action: 'login' };
+
+    const fromOrigin = await browser.post('/oauth/authorize', fields, { Origin: 'https://evil.example' });
+    const byFetchMetadata = await browser.post('/oauth/authorize', fields, { 'Sec-Fetch-Site': 'cross-site' });
+    const fromHere = await browser.post('/oauth/authorize', fields, { Origin: ISSUER, 'Sec-Fetch-Site': 'same-origin' });
+
+    expectPage(fromOrigin);
+    expectPage(byFetchMetadata);
+    expect(codeOf(fromHere)).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('takes an RP\'s logout request by POST (RP-Initiated Logout §2): with an ID token of this sign-in, it ends it', async () => {
+    const { browser, answer, verifier } = await signedIn();
+    const issued = bodyOf(await token(tokenEvent(codeGrant(codeOf(answer), verifier)))) as Record<string, string>;
+
+    const response = await browser.post('/oauth/end-session', { id_token_hint: issued.id_token!, post_logout_redirect_uri: 'http://127.0.0.1/signed-out' }, { Origin: 'https://app.example', 'Sec-Fetch-Site': 'cross-site' });
+    const after = await authorize(browser, { prompt: 'none', state: undefined });
+
+    expect(locationOf(response).href).toBe('http://127.0.0.1/signed-out');
+    expectErrorRedirect(after, 'login_required', undefined);
+  });
+
+  it('gives the pages no CORS headers, even for an origin of CORS_ORIGINS', async () => {
+    const app = await createTestApp(ctx.dynamo, { CORS_ORIGINS: 'https://app.example' }, ctx.app.clock);
+    const withCors = makeAuthorizeHandler(app.deps);
+
+    const page = await withCors(getEvent('/oauth/authorize', authorizationRequest({ ...APP }).query, { Origin: 'https://app.example' }));
+
+    expect(page.statusCode).toBe(200);
+    expect(Object.keys(page.headers).filter((name) => name.toLowerCase().startsWith('access-control-'))).toEqual([]);
   });
 });
