@@ -53,6 +53,9 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (parsed.hash !== '' || uri.includes('#')) return 'has a fragment';
   if (uri.length > 2000) return 'is too long';
   const scheme = parsed.protocol.slice(0, -1);
+  // A host a Content-Security-Policy can name (letters, digits, dots, hyphens; or an IPv6 literal): the hosted
+  // pages list the redirect URI's origin in their form-action.
+  if ((scheme === 'https' || scheme === 'http') && !/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(parsed.hostname)) return 'has a host name with characters other than letters, digits, dots and hyphens';
   if (scheme === 'https') return undefined;
   if (scheme === 'http') return isLoopbackIp(parsed.hostname) || parsed.hostname === 'localhost' ? undefined : 'uses http on a host other than loopback';
   if (['javascript', 'data', 'file', 'blob', 'vbscript', 'about', 'ftp', 'ws', 'wss'].includes(scheme)) return `uses the ${scheme} scheme`;

@@ -44,8 +44,11 @@ export type Redemption =
 
 export interface CodeStore {
   issue(grant: CodeGrant, now: number): Promise<string>;
-  /** Marks the code used, once: the first presentation redeems it (valid or not), every later one is a replay. */
-  redeem(code: string, now: number): Promise<Redemption>;
+  /**
+   * Marks the code used, once: the first presentation by the client it was issued to redeems it (valid or
+   * not), every later one by that client is a replay. Another client's presentation changes nothing.
+   */
+  redeem(code: string, clientId: string, now: number): Promise<Redemption>;
   /** Records the session issued from a redeemed code; false when a replay came first (then revoke it). */
   bind(id: string, sessionId: string): Promise<boolean>;
 }
@@ -70,31 +73,33 @@ export function createCodeStore(doc: DynamoDBDocumentClient, table: string): Cod
       await send(() => doc.send(new PutCommand({ TableName: table, Item: { id: hashOf('code', code), ...grant, expiresAt: now + CODE_TTL } })));
       return code;
     },
-    async redeem(code, now) {
+    async redeem(code, clientId, now) {
       if (!SECRET.test(code)) return { kind: 'unknown' };
       const id = hashOf('code', code);
+      const mine = 'attribute_exists(id) AND clientId = :client';
       const used = await sendIfCondition(() =>
         doc.send(
           new UpdateCommand({
             TableName: table,
             Key: { id },
             UpdateExpression: 'SET usedAt = :now',
-            ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(usedAt)',
-            ExpressionAttributeValues: { ':now': now },
+            ConditionExpression: `${mine} AND attribute_not_exists(usedAt)`,
+            ExpressionAttributeValues: { ':now': now, ':client': clientId },
             ReturnValues: 'ALL_NEW',
           }),
         ),
       );
       if (used) return { kind: 'redeemed', grant: grantOf(used.Attributes!), expiresAt: used.Attributes!.expiresAt as number, id };
-      // Used before, or never issued: a replay marks the item, so a redemption still in flight revokes its own session.
+      // Used before, never issued, or another client's: a replay of this client's code marks the item, so that a
+      // redemption still in flight revokes its own session.
       const replayed = await sendIfCondition(() =>
         doc.send(
           new UpdateCommand({
             TableName: table,
             Key: { id },
             UpdateExpression: 'SET replayedAt = :now',
-            ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeValues: { ':now': now },
+            ConditionExpression: `${mine} AND attribute_exists(usedAt)`,
+            ExpressionAttributeValues: { ':now': now, ':client': clientId },
             ReturnValues: 'ALL_NEW',
           }),
         ),

@@ -63,7 +63,7 @@ export interface AuthorizationRequest {
 }
 
 export interface ProviderDeps {
-  config: Pick<Config, 'issuer' | 'scopes'> & Pick<ProviderConfig, 'browserSessionTtl'>;
+  config: Pick<Config, 'issuer' | 'scopes' | 'audience' | 'signingAlg'> & Pick<ProviderConfig, 'browserSessionTtl'>;
   clients: ClientStore;
   codes: CodeStore;
   browsers: BrowserSessionStore;
@@ -110,8 +110,11 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
       if (value.length > MAX_PARAM) throw new UnsafeRequestError('bad_request', `The "${name.slice(0, 40)}" parameter is too long.`);
     }
     const clientId = params.client_id;
-    const client = clientId === undefined ? undefined : await clients.get(clientId);
+    // A client named as this service's audience would get ID tokens that differ from access tokens by `typ` alone.
+    const client = clientId === undefined || clientId === config.audience ? undefined : await clients.get(clientId);
     if (!client) throw new UnsafeRequestError('unknown_client', 'The client_id names no registered client.');
+    // An ID token under HS256 is signed with a secret no client has (OpenID Connect Core §10.1 wants the client's).
+    if (config.signingAlg === 'HS256') throw new UnsafeRequestError('bad_request', 'This provider signs with HS256, which no client can verify an ID token of; use ES256, RS256 or EdDSA.');
     const redirectUri = params.redirect_uri;
     if (redirectUri === undefined || !redirectUriAllowed(client, redirectUri)) {
       throw new UnsafeRequestError('bad_redirect_uri', 'The redirect_uri is not one the client registered.');
@@ -129,10 +132,12 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
     if (params.code_challenge_method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256 (plain is refused).');
     if (!PKCE_CHALLENGE.test(params.code_challenge)) throw fail('invalid_request', 'The code_challenge is not a base64url SHA-256 value.');
 
-    const scope = [...new Set((params.scope ?? '').split(' ').filter(Boolean))];
-    if (scope.length === 0) throw fail('invalid_scope', 'The scope parameter is required (openid, with what else the app needs).');
-    if (!scope.every((name) => SCOPE_TOKEN.test(name))) throw fail('invalid_scope', 'The scope is malformed.');
-    if (!scope.every((name) => config.scopes.includes(name))) throw fail('invalid_scope', 'The scope names a scope this service does not know.');
+    const asked = [...new Set((params.scope ?? '').split(' ').filter(Boolean))];
+    if (asked.length === 0) throw fail('invalid_scope', 'The scope parameter is required (openid, with what else the app needs).');
+    if (!asked.every((name) => SCOPE_TOKEN.test(name))) throw fail('invalid_scope', 'The scope is malformed.');
+    // Scope values this service does not know are ignored (OpenID Connect Core §3.1.2.1: offline_access, phone, …).
+    const scope = asked.filter((name) => config.scopes.includes(name));
+    if (scope.length === 0) throw fail('invalid_scope', 'The scope names no scope this service knows.');
 
     const prompt = new Set((params.prompt ?? '').split(' ').filter(Boolean));
     if ([...prompt].some((value) => !PROMPTS.includes(value))) throw fail('invalid_request', 'The prompt parameter has an unknown value.');
@@ -259,9 +264,11 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
     async signIn(request: AuthorizationRequest, user: User, previous: BrowserSession | undefined) {
       // A new sign-in replaces the browser's old one (no session fixation), and takes over the sessions started
       // through it: one sign-out in this browser still ends every app's session.
+      // Another user's sessions stay with that user's own sign-out (they end with their credential version).
       const replaced = previous ? await browsers.end(previous.id) : undefined;
+      const carried = replaced && replaced.sub === user.sub ? replaced.sessions : [];
       const { cookie, session } = await browsers.start(
-        { sub: user.sub, authTime: seconds(), amr: ['pwd'], credentialVersion: user.credentialVersion, sessions: replaced?.sessions ?? [] },
+        { sub: user.sub, authTime: seconds(), amr: ['pwd'], credentialVersion: user.credentialVersion, sessions: carried },
         config.browserSessionTtl,
       );
       logger.info('signed in at the hosted page', { sub: user.sub, client_id: request.client.clientId });
@@ -286,7 +293,7 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
       const refused = (description: string) => new AuthError('invalid_grant', description);
       if (params.code === undefined) throw new AuthError('invalid_request', 'The "code" parameter is required.');
       if (params.codeVerifier === undefined) throw new AuthError('invalid_request', 'The "code_verifier" parameter is required (PKCE).');
-      const redeemed = await codes.redeem(params.code, seconds());
+      const redeemed = await codes.redeem(params.code, client.clientId, seconds());
       if (redeemed.kind === 'unknown') throw refused('The authorization code is invalid, expired or used.');
       if (redeemed.kind === 'replayed') {
         if (redeemed.sessionId) await sessions.revoke(redeemed.sessionId);
@@ -326,7 +333,8 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
      */
     async endBrowserSession(session: BrowserSession): Promise<void> {
       const ended = await browsers.end(session.id);
-      const issued = ended?.sessions ?? [];
+      // What the session held when it was read, and what it held when it ended (a code exchanged meanwhile).
+      const issued = [...new Set([...session.sessions, ...(ended?.sessions ?? [])])];
       await Promise.all(issued.map((sid) => sessions.revoke(sid).catch((error: unknown) => logger.warn('could not end a session at logout', error))));
       logger.security('browser_session_ended', { sub: session.sub }, { sessions: String(issued.length) });
     },

@@ -154,7 +154,8 @@ describe('an error sent back to the client at its redirect URI', () => {
     ['no response_type', { response_type: undefined }, 'invalid_request'],
     ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
     ['response_mode=fragment', { response_mode: 'fragment' }, 'invalid_request'],
-    ['a scope the service does not know', { scope: 'openid admin' }, 'invalid_scope'],
+    ['only scopes the service does not know', { scope: 'admin offline_access' }, 'invalid_scope'],
+    ['a malformed scope', { scope: 'openid "quoted"' }, 'invalid_scope'],
     ['no scope', { scope: undefined }, 'invalid_scope'],
     ['prompt=none with login', { prompt: 'none login' }, 'invalid_request'],
     ['an unknown prompt', { prompt: 'always' }, 'invalid_request'],
@@ -803,5 +804,18 @@ describe('requests from other sites', () => {
 
     expect(page.statusCode).toBe(200);
     expect(Object.keys(page.headers).filter((name) => name.toLowerCase().startsWith('access-control-'))).toEqual([]);
+  });
+});
+
+describe('a client whose id is this service\'s audience', () => {
+  it('is no client: its ID tokens would differ from access tokens by typ alone', async () => {
+    const audience = ISSUER; // AUDIENCE defaults to the issuer
+    const app = await createTestApp(ctx.dynamo, { OAUTH_CLIENTS: JSON.stringify([{ client_id: audience, redirect_uris: ['https://aud.example/cb'], first_party: true }]) }, ctx.app.clock);
+    const hosted = makeAuthorizeHandler(app.deps);
+
+    const page = await hosted(getEvent('/oauth/authorize', authorizationRequest({ client_id: audience, redirect_uri: 'https://aud.example/cb' }).query));
+
+    expectPage(page);
+    expect(page.body).toContain('Unknown app');
   });
 });

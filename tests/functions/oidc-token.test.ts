@@ -205,8 +205,6 @@ describe('the authorization code flow with PKCE', () => {
   });
 
   it.each<[string, Params]>([
-    ['another registered client', { client_id: SECOND.client_id, redirect_uri: SECOND.redirect_uri }],
-    ['another client naming the code\'s redirect_uri', { client_id: SECOND.client_id }],
     ['another redirect_uri on the same loopback address', { redirect_uri: 'http://127.0.0.1:8080/callback' }],
     ['no redirect_uri', { redirect_uri: undefined }],
   ])('refuses the code presented by %s with invalid_grant, and the code is used up', async (_case, changed) => {
@@ -217,6 +215,19 @@ describe('the authorization code flow with PKCE', () => {
 
     expect(bodyOf(refused)).toEqual(oauthError('invalid_grant'));
     expect(bodyOf(rightful)).toEqual(oauthError('invalid_grant'));
+  });
+
+  it.each([
+    ['another registered client', { client_id: SECOND.client_id, redirect_uri: SECOND.redirect_uri }],
+    ['another client naming the code\'s redirect_uri', { client_id: SECOND.client_id }],
+  ])('refuses the code presented by %s with invalid_grant, and leaves it to its own client (nobody else can burn it)', async (_case, changed) => {
+    const { code, verifier } = await signedIn();
+
+    const refused = await token(tokenEvent({ ...codeGrant(code, verifier), ...changed }));
+    const rightful = await exchange(code, verifier);
+
+    expect(bodyOf(refused)).toEqual(oauthError('invalid_grant'));
+    expect(rightful.statusCode).toBe(200);
   });
 
   it('answers an unknown client_id with 401 invalid_client and no client_id with invalid_request, without using the code up', async () => {
@@ -495,5 +506,16 @@ describe('the logs of a whole flow', () => {
     };
     const log = output.lines().join('\n');
     expect(Object.entries(secrets).filter(([, value]) => log.includes(value)).map(([label]) => label)).toEqual([]);
+  });
+});
+
+describe('scopes an authorization request names', () => {
+  it('ignores the values the service does not know (OpenID Connect Core §3.1.2.1), and grants what is left', async () => {
+    const { code, verifier } = await signedIn({ scope: 'openid offline_access profile phone' });
+
+    const issued = tokensOf(await exchange(code, verifier));
+
+    expect(issued.scope).toBe('profile openid');
+    expect(issued.id_token).toBeDefined();
   });
 });
