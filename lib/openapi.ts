@@ -178,7 +178,7 @@ const HEADERS = {
   authorizationRedirect: {
     name: 'Location',
     description:
-      'The redirect_uri of the request, its own query kept, with `code` (single-use, 60 seconds), `state` (when the request had one) and `iss` (the issuer, RFC 9207); or instead of `code` with `error` and `error_description` (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6): `invalid_request`, `unsupported_response_type`, `invalid_scope`, `access_denied`, `login_required`, `consent_required`, `request_not_supported` or `request_uri_not_supported`. Check `state`, and `iss` against the issuer, before redeeming the code.',
+      'The redirect_uri of the request, its own query kept, with `code` (single-use, 60 seconds), `state` (when the request had one) and `iss` (the issuer, RFC 9207); or instead of `code` with `error` and `error_description` (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6): `invalid_request`, `unsupported_response_type`, `invalid_scope`, `access_denied`, `login_required`, `consent_required`, `interaction_required`, `request_not_supported` or `request_uri_not_supported`. Check `state`, and `iss` against the issuer, before redeeming the code.',
     schema: { type: 'string', format: 'uri' },
   },
   logoutRedirect: {
@@ -723,7 +723,7 @@ const AUTHORIZATION_PARAMETERS: Record<string, PageParameter> = {
   prompt: {
     required: false,
     description:
-      'Space-separated. `none`: no page at all, a code or `login_required` / `consent_required` (alone, or `invalid_request`); `login` and `select_account`: the sign-in page even with a live sign-in; `consent`: a third-party client\'s consent page again.',
+      'Space-separated. `none`: no page at all, a code or `login_required` / `consent_required` / `interaction_required` (alone, or `invalid_request`); `login` and `select_account`: the sign-in page even with a live sign-in; `consent`: a third-party client\'s consent page again.',
     schema: { type: 'string', pattern: '^(none|login|consent|select_account)( (none|login|consent|select_account))*$' },
   },
   max_age: {
@@ -918,7 +918,7 @@ const ROUTES: readonly Route[] = [
         'The sign-in page: no live sign-in in this browser, or one older than `max_age`, or `prompt` login or select_account. With a live sign-in, for a third-party client this user has not allowed these scopes (or `prompt=consent`), the consent page. Either posts to `POST /oauth/authorize`.',
       ),
       backToClient(
-        'With a live sign-in and, for a third-party client, the user\'s consent: the code. Else an error: `login_required` or `consent_required` for `prompt=none`, `invalid_scope` for a scope this user may not have, or any other problem of the request.',
+        'With a live sign-in and, for a third-party client, the user\'s consent: the code (after single sign-on, a public client at a loopback or private-use redirect URI gets the consent page first, RFC 8252 §8.6). Else an error: `login_required`, `consent_required` or `interaction_required` for `prompt=none`, `invalid_scope` for a scope this user may not have, or any other problem of the request.',
       ),
     ],
     failures: ['pageBadRequest', ...PAGE_FAILURES],
@@ -1507,21 +1507,29 @@ const SCHEMAS: Record<SchemaName, JsonSchema> = {
   }),
   SignInForm: {
     type: 'object',
-    description: 'The sign-in page\'s form, or the consent page\'s: the authorization request in hidden fields, the `csrf` field, and the button pressed.',
-    allOf: [ref('AuthorizationRequest'), object({ csrf: csrfField }, ['csrf'])],
+    description:
+      'The sign-in page\'s form, or the consent page\'s: the authorization request in hidden fields, the `csrf` field, and the button pressed (`action`). Without `action`, a POST is an authorization request itself, which OpenID Connect Core §3.1.2.1 lets a client send by POST as by GET, from any site.',
+    allOf: [ref('AuthorizationRequest')],
     oneOf: [
       object(
         {
-          action: action('login', 'The sign-in button (the default).'),
+          csrf: csrfField,
+          action: action('login', 'The sign-in button.'),
           username: { type: 'string', minLength: 1, description: 'Looked up leniently, as at login (NFKC, lower case).' },
           password: anyPassword,
         },
-        ['username', 'password'],
+        ['csrf', 'action', 'username', 'password'],
         { title: 'Sign in' },
       ),
-      object({ action: { enum: ['consent', 'deny'], description: 'The consent page\'s buttons: allow the client the scopes asked, or deny it (`access_denied`).' } }, ['action'], {
-        title: 'Allow or deny',
-      }),
+      object(
+        {
+          csrf: csrfField,
+          action: { enum: ['consent', 'deny'], description: 'The consent page\'s buttons: allow the client the scopes asked (taken once, and only as the answer to the page shown for this very request), or deny it (`access_denied`).' },
+        },
+        ['csrf', 'action'],
+        { title: 'Allow or deny' },
+      ),
+      object({}, [], { title: 'An authorization request by POST', not: { required: ['action'] } }),
     ],
   },
   SignUpForm: {
