@@ -216,7 +216,7 @@ export function createProvider({ config, clients, codes, browsers, users, sessio
    * client at a redirect URI any app on the device could claim, a loopback or private-use one (RFC 8252 §8.6).
    */
   const needsAnswer = (request: AuthorizationRequest, session: BrowserSession, freshSignIn: boolean) =>
-    !consented(request, session) || (!freshSignIn && request.client.clientSecretHash === undefined && !new URL(request.redirectUri).protocol.startsWith('https'));
+    !consented(request, session) || (!freshSignIn && request.client.clientSecretHash === undefined && new URL(request.redirectUri).protocol !== 'https:');
 
   /**
    * The consent screen, bound to this very request: only its answer, posted while the offer stands, gets a

@@ -1,7 +1,8 @@
 /**
  * The hosted sign-in page in a real headless Chromium, driven from the demo page (examples/demo), which signs
  * in through it as the first-party client `demo` with its own PKCE code: in English and in Korean, single
- * sign-on for a second app of the same browser, the demo's end session, and the page's refusal to be framed.
+ * sign-on for a second app of the same browser (at a loopback redirect URI, so through the consent screen that
+ * RFC 8252 §8.6 asks for), the demo's end session, and the page's refusal to be framed.
  * Screenshots of the sign-in page go to test-artifacts/ (the README shows copies of them, in examples/screenshots/:
  * a test never writes to the sources).
  *
@@ -11,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Response as Navigation } from 'playwright-core';
 import { decodeJwtPart, ROOT } from '../support/offline';
 import { authorizationQuery, pkce } from '../support/oidc';
 import { demoOrigin, demoPort, sharedServer, type SharedServer } from '../support/shared-servers';
@@ -31,10 +32,10 @@ const { startDemoServer } = require('../../scripts/demo.js') as {
   startDemoServer(options: { port?: number; host?: string; apiUrl?: string }): Promise<{ url: string; close(): Promise<void> }>;
 };
 
-/** What a user of each language reads on the demo and on the hosted sign-in page (lib/pages.ts). */
+/** What a user of each language reads on the demo and on the hosted sign-in and consent pages (lib/pages.ts). */
 const LANGUAGES = {
-  en: { choice: 'English', heading: 'Sign in', username: 'Username', password: 'Password' },
-  ko: { choice: '한국어', heading: '로그인', username: '사용자 이름', password: '비밀번호' },
+  en: { choice: 'English', heading: 'Sign in', username: 'Username', password: 'Password', consent: 'Allow access', allow: 'Allow', deny: 'Deny' },
+  ko: { choice: '한국어', heading: '로그인', username: '사용자 이름', password: '비밀번호', consent: '접근 허용', allow: '허용', deny: '거부' },
 } as const;
 type Language = keyof typeof LANGUAGES;
 
@@ -113,6 +114,13 @@ inBrowser('the hosted sign-in page in Chromium, from the demo page', () => {
     return outcome(page, 'oidc-status', `Signed in as ${username}`);
   }
 
+  /** The requests a navigation's answer took, first to last, each as "METHOD url". */
+  function hopsOf(response: Navigation | null): string[] {
+    const hops: string[] = [];
+    for (let request = response?.request() ?? null; request; request = request.redirectedFrom()) hops.unshift(`${request.method()} ${request.url()}`);
+    return hops;
+  }
+
   /** The second app's authorization request, in `page` (another tab of the same browser): where it lands. */
   async function secondApp(page: Page, extra: Record<string, string> = {}) {
     const { verifier, challenge } = pkce();
@@ -121,9 +129,16 @@ inBrowser('the hosted sign-in page in Chromium, from the demo page', () => {
       response_type: 'code', client_id: 'oidc-second', redirect_uri: SECOND_APP, scope: 'openid', state, code_challenge: challenge, code_challenge_method: 'S256', ...extra,
     });
     const response = await page.goto(`${server.issuer}/oauth/authorize?${query}`);
-    const hops: string[] = [];
-    for (let request = response?.request() ?? null; request; request = request.redirectedFrom()) hops.unshift(request.url());
-    return { landed: new URL(page.url()), hops, verifier, state };
+    return { status: response?.status(), landed: new URL(page.url()), hops: hopsOf(response), verifier, state };
+  }
+
+  /** Presses "Allow" on the consent screen in `page`, by its role and name in `language`: where the browser lands. */
+  async function allow(page: Page, language: Language) {
+    const [response] = await Promise.all([
+      page.waitForResponse((answer) => answer.url().startsWith(`${SECOND_APP}?`) && answer.request().isNavigationRequest()),
+      page.getByRole('button', { name: LANGUAGES[language].allow, exact: true }).click(),
+    ]);
+    return { landed: new URL(page.url()), hops: hopsOf(response) };
   }
 
   const ssoCookie = async (context: BrowserContext) => (await context.cookies(`${server.issuer}/oauth/authorize`)).find((cookie) => cookie.name === 'jwt_auth_sso');
@@ -149,7 +164,7 @@ inBrowser('the hosted sign-in page in Chromium, from the demo page', () => {
     await context.close();
   }, 60_000);
 
-  test('single sign-on: a second app of the browser signs in without the password, until the demo signs out everywhere', async () => {
+  test('single sign-on: a second app of the browser, at a loopback redirect URI, signs in without the password once the user allows it (RFC 8252 §8.6), until the demo signs out everywhere', async () => {
     const { username, tokens } = await register(server, uniqueName('oidc'));
     const context = await browser.newContext();
     const demoTab = await openDemo(context);
@@ -158,12 +173,22 @@ inBrowser('the hosted sign-in page in Chromium, from the demo page', () => {
     const cookie = await ssoCookie(context);
     const appTab = await context.newPage();
 
+    // Signed in already, and a redirect URI any app on the device could listen at: the consent screen, no password.
     const second = await secondApp(appTab);
-    const code = second.landed.searchParams.get('code') ?? '';
+    const screen = {
+      lang: await appTab.locator('html').getAttribute('lang'),
+      heading: await appTab.getByRole('heading', { level: 1 }).innerText(),
+      deny: await appTab.getByRole('button', { name: LANGUAGES.en.deny, exact: true }).count(),
+      passwordFields: await appTab.locator('input[type="password"]').count(),
+      reachedApp: secondHits.some((hit) => hit.includes(second.state)),
+    };
+    const allowed = await allow(appTab, 'en');
+    const code = allowed.landed.searchParams.get('code') ?? '';
     const exchanged = await server.request('POST', '/oauth/token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: SECOND_APP, client_id: 'oidc-second', code_verifier: second.verifier }).toString(),
     });
+    const silentSignedIn = await secondApp(appTab, { prompt: 'none' });
     await demoTab.getByRole('button', { name: 'Sign out everywhere (end session)' }).click();
     const ended = await outcome(demoTab, 'oidc-status', 'Signed out everywhere');
     const cookieAfter = await ssoCookie(context);
@@ -175,14 +200,21 @@ inBrowser('the hosted sign-in page in Chromium, from the demo page', () => {
 
     // Chromium keeps a Secure cookie of http://127.0.0.1 (a potentially trustworthy origin), as the SSO needs.
     expect(cookie && [cookie.name, cookie.domain, cookie.path, cookie.httpOnly, cookie.secure, cookie.sameSite]).toEqual(['jwt_auth_sso', '127.0.0.1', '/oauth', true, true, 'Lax']);
-    // Straight back to the second app with a code: one redirect, no page, no password.
-    expect(second.hops).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/), expect.stringMatching(/^http:\/\/127\.0\.0\.1\/second\?/)]);
-    expect(`${second.landed.origin}${second.landed.pathname}`).toBe(SECOND_APP);
-    expect(secondHits).toContain(`${second.landed.pathname}${second.landed.search}`); // the app itself got the code
-    expect(Object.fromEntries(second.landed.searchParams)).toEqual({ code: expect.any(String), state: second.state, iss: server.issuer });
+    // The consent screen at the provider, not a redirect: no code went to the loopback address before the user's say.
+    expect(second.status).toBe(200);
+    expect(second.hops).toEqual([expect.stringMatching(/^GET http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/)]);
+    expect(`${second.landed.origin}${second.landed.pathname}`).toBe(`${server.issuer}/oauth/authorize`);
+    expect(screen).toEqual({ lang: 'en', heading: LANGUAGES.en.consent, deny: 1, passwordFields: 0, reachedApp: false });
+    // "Allow": the form's POST, then straight to the second app with a code; no password typed, still single sign-on.
+    expect(allowed.hops).toEqual([expect.stringMatching(/^POST http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize$/), expect.stringMatching(/^GET http:\/\/127\.0\.0\.1\/second\?/)]);
+    expect(`${allowed.landed.origin}${allowed.landed.pathname}`).toBe(SECOND_APP);
+    expect(secondHits).toContain(`${allowed.landed.pathname}${allowed.landed.search}`); // the app itself got the code
+    expect(Object.fromEntries(allowed.landed.searchParams)).toEqual({ code: expect.any(String), state: second.state, iss: server.issuer });
     expect(exchanged.status).toBe(200);
     expect(exchanged.json.refresh_token).toEqual(expect.any(String));
     expect(decodeJwtPart(exchanged.json.id_token as string, 1)).toMatchObject({ aud: 'oidc-second', sub: decodeJwtPart(tokens.access_token, 1).sub });
+    // prompt=none cannot show that screen: interaction_required while signed in, login_required once signed out.
+    expect(Object.fromEntries(silentSignedIn.landed.searchParams)).toMatchObject({ error: 'interaction_required', state: silentSignedIn.state, iss: server.issuer });
     // The demo's end session: the browser's sign-in is over, and so is every session it started for any app.
     expect(ended).toBe('Signed out everywhere: the hosted page has forgotten this browser, and the sessions it started have ended.');
     expect(demoTab.url()).toBe(pageUrl);

@@ -3,7 +3,8 @@
  * openid-client discover it and send a browser to the authorization endpoint, and the browser signs in on the
  * hosted page, its form read and posted as a browser posts it (CSRF cookie, hidden fields, the button pressed),
  * with no shortcut around the page. Then single sign-on across apps, re-authentication (prompt=login, max_age),
- * a confidential client, a third-party client's consent, native redirect URIs and RP-initiated logout.
+ * a confidential client, a third-party client's consent, native redirect URIs (where single sign-on asks the
+ * user first, RFC 8252 §8.6) and RP-initiated logout.
  */
 import { parseSetCookie, type SetCookie } from 'cookie';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -18,8 +19,12 @@ jest.setTimeout(60_000);
 /** Every oauth4webapi call needs this: the local server speaks http://. */
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 const SCOPE = 'openid profile email';
+/** The apps' loopback redirect URIs: a code goes there at once only after a password typed in that very request (RFC 8252 §8.6). */
 const CALLBACK = 'http://127.0.0.1/callback';
 const SECOND_CALLBACK = 'http://127.0.0.1/second';
+/** The same apps' claimed https redirect URIs: single sign-on sends codes there at once. */
+const APP_HTTPS = 'https://app.example/callback';
+const SECOND_HTTPS = 'https://second.example/cb';
 const SIGNED_OUT = 'http://127.0.0.1/signed-out';
 const THIRD_CALLBACK = 'https://third.example/cb';
 const CONFIDENTIAL_CALLBACK = 'https://confidential.example/cb';
@@ -143,6 +148,23 @@ function arrival(answer: Visit, redirectUri: string): URL {
 /** The parameters a redirect carries, as one object. */
 const paramsOf = (url: URL) => Object.fromEntries(url.searchParams);
 
+/**
+ * The consent screen for exactly `request` (RFC 8252 §8.6: single sign-on asks before a code goes where any app
+ * could listen): its one form posts the request back to the authorization endpoint with the CSRF token and
+ * nothing else, no password field, and its buttons allow or deny.
+ */
+function expectConsentScreen(page: Visit, request: AuthorizationRequest): void {
+  const forms = formsOf(page.html);
+  // Opened from the client's site, the page came without the Strict CSRF cookie, and set a new one.
+  const csrf = page.cookies.find((cookie) => cookie.name === COOKIE.csrf);
+  expect({ status: page.status, location: page.location }).toEqual({ status: 200, location: undefined });
+  expect(forms).toHaveLength(1);
+  expect(new URL(forms[0]!.action, page.url).href).toBe(`${issuer}/oauth/authorize`);
+  expect(forms[0]!.fields).toEqual({ csrf: csrf!.value, ...paramsOf(request.url) });
+  expect(page.html).toMatch(/<button type="submit" name="action" value="consent"[^>]*>Allow<\/button>/);
+  expect(page.html).toMatch(/<button type="submit" name="action" value="deny"[^>]*>Deny<\/button>/);
+}
+
 /** The relying party's side of the return: oauth4webapi checks state and iss, redeems the code, checks the ID token's claims. */
 async function redeem(request: AuthorizationRequest, answer: Visit, auth: oauth.ClientAuth = oauth.None(), maxAge?: number) {
   const params = oauth.validateAuthResponse(as, request.client, arrival(answer, request.redirectUri), request.state);
@@ -231,7 +253,8 @@ test('oauth4webapi: the page, the code, a verified ID token, userinfo, a refresh
     password: '',
   });
 
-  // Signing in: a 303 to the client with code, state and iss, and the single sign-on cookie.
+  // Signing in: a 303 to the client with code, state and iss, and the single sign-on cookie. At once even to a
+  // loopback redirect URI: the password was typed in this very request (RFC 8252 §8.6 asks only on single sign-on).
   const startedAt = seconds();
   const answer = await browser.submit(page, 'login', { username, password: PASSWORD });
   const sso = answer.cookies.find((cookie) => cookie.name === COOKIE.sso);
@@ -267,9 +290,10 @@ test('oauth4webapi: the page, the code, a verified ID token, userinfo, a refresh
   expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
   expect(sorted(refreshed.scope)).toEqual(['email', 'openid', 'profile']);
 
-  // While signed in, prompt=none gets a code at once: the control for what follows the logout.
-  const silent = await authorizationRequest('oidc-app', CALLBACK, { prompt: 'none' });
-  expect(paramsOf(arrival(await browser.open(silent.url), CALLBACK))).toEqual({ code: expect.any(String), state: silent.state, iss: issuer });
+  // While signed in, prompt=none gets a code at once (at the app's https redirect URI, which single sign-on
+  // answers silently): the control for what follows the logout.
+  const silent = await authorizationRequest('oidc-app', APP_HTTPS, { prompt: 'none' });
+  expect(paramsOf(arrival(await browser.open(silent.url), APP_HTTPS))).toEqual({ code: expect.any(String), state: silent.state, iss: issuer });
 
   // RP-initiated logout with this sign-in's ID token: at once, to the registered URI with the state, the cookie cleared.
   const ended = await browser.open(endSessionUrl({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 'after-logout' }));
@@ -283,8 +307,8 @@ test('oauth4webapi: the page, the code, a verified ID token, userinfo, a refresh
   );
   await expect(refused).rejects.toBeInstanceOf(oauth.ResponseBodyError);
   await expect(refused).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
-  const after = await authorizationRequest('oidc-app', CALLBACK, { prompt: 'none' });
-  const replayed = arrival(await Browser.holding(sso!).open(after.url), CALLBACK);
+  const after = await authorizationRequest('oidc-app', APP_HTTPS, { prompt: 'none' });
+  const replayed = arrival(await Browser.holding(sso!).open(after.url), APP_HTTPS);
   expect(paramsOf(replayed)).toEqual({ error: 'login_required', error_description: expect.any(String), state: after.state, iss: issuer });
   expect(() => oauth.validateAuthResponse(as, after.client, replayed, after.state)).toThrow(oauth.AuthorizationResponseError);
 });
@@ -324,17 +348,17 @@ test('openid-client: the page, authorizationCodeGrant with ID token signature ch
 });
 
 describe('single sign-on', () => {
-  test('a second app gets a code at once (no page), with the same sid and auth_time; one logout ends both apps\' sessions', async () => {
+  test('a second app at its https redirect URI gets a code at once (no page), with the same sid and auth_time; one logout ends both apps\' sessions', async () => {
     const browser = new Browser();
     const first = await authorizationRequest('oidc-app', CALLBACK);
     const app = await redeem(first, await signIn(browser, first.url));
-    const second = await authorizationRequest('oidc-second', SECOND_CALLBACK);
+    const second = await authorizationRequest('oidc-second', SECOND_HTTPS);
 
     const answer = await browser.open(second.url);
     const other = await redeem(second, answer);
 
     expect({ status: answer.status, body: answer.html, cookies: answer.cookies }).toEqual({ status: 303, body: '', cookies: [] });
-    expect(paramsOf(arrival(answer, SECOND_CALLBACK))).toEqual({ code: expect.any(String), state: second.state, iss: issuer });
+    expect(paramsOf(arrival(answer, SECOND_HTTPS))).toEqual({ code: expect.any(String), state: second.state, iss: issuer });
     expect(other.claims).toMatchObject({ aud: 'oidc-second', sub: app.claims.sub, sid: app.claims.sid, auth_time: app.claims.auth_time, amr: ['pwd'], nonce: second.nonce });
     await expect(verifyIdToken(other.tokens.id_token!, 'oidc-second')).resolves.toBeDefined();
     expect(other.tokens.refresh_token).not.toBe(app.tokens.refresh_token);
@@ -368,7 +392,7 @@ describe('single sign-on', () => {
   });
 
   test('max_age longer than the sign-in\'s age gives a code at once, its ID token carrying auth_time', async () => {
-    const request = await authorizationRequest('oidc-second', SECOND_CALLBACK, { max_age: '3600' });
+    const request = await authorizationRequest('oidc-second', SECOND_HTTPS, { max_age: '3600' });
 
     const answer = await signedIn.open(request.url);
     const { claims } = await redeem(request, answer, oauth.None(), 3600);
@@ -469,19 +493,26 @@ test('a third-party client: after sign-in the consent screen lists the scopes; d
 });
 
 describe('native apps', () => {
-  test('a loopback redirect URI matches on any port (RFC 8252 §7.3); the exchange must name that very port', async () => {
+  test('a loopback redirect URI matches on any port (RFC 8252 §7.3); single sign-on asks the user first there (§8.6); the exchange must name that very port', async () => {
     const port = 49_152 + Math.floor(Math.random() * 16_000);
     const loopback = `http://127.0.0.1:${port}/callback`;
     const request = await authorizationRequest('oidc-app', loopback);
+    const silent = await authorizationRequest('oidc-app', loopback, { prompt: 'none' });
     const portless = await authorizationRequest('oidc-app', loopback);
 
-    const answer = await signedIn.open(request.url);
+    const page = await signedIn.open(request.url);
+    const answer = await signedIn.submit(page, 'consent');
     const { claims } = await redeem(request, answer);
-    const mismatch = await signedIn.open(portless.url);
+    const none = await signedIn.open(silent.url);
+    const mismatch = await signedIn.submit(await signedIn.open(portless.url), 'consent');
     const refused = await oauth.authorizationCodeGrantRequest(as, portless.client, oauth.None(), oauth.validateAuthResponse(as, portless.client, arrival(mismatch, loopback), portless.state), CALLBACK, portless.verifier, INSECURE);
 
+    // Signed in already, no password typed in this request: the consent screen, then the allow gets the code.
+    expectConsentScreen(page, request);
     expect(paramsOf(arrival(answer, loopback))).toEqual({ code: expect.any(String), state: request.state, iss: issuer });
     expect(claims.aud).toBe('oidc-app');
+    // The allow answered that one screen: prompt=none, which allows no screen, still gets no code there.
+    expect(paramsOf(arrival(none, loopback))).toEqual({ error: 'interaction_required', error_description: expect.any(String), state: silent.state, iss: issuer });
     expect({ status: refused.status, body: await refused.json() }).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });
   });
 
@@ -494,14 +525,19 @@ describe('native apps', () => {
     expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
-  test('a private-use scheme redirect URI (RFC 8252 §7.1) gets its code', async () => {
+  test('a private-use scheme redirect URI (RFC 8252 §7.1) gets its code once the user allows it on the screen single sign-on shows (§8.6)', async () => {
     const request = await authorizationRequest('oidc-native', NATIVE_CALLBACK);
+    const silent = await authorizationRequest('oidc-native', NATIVE_CALLBACK, { prompt: 'none' });
 
-    const answer = await signedIn.open(request.url);
+    const page = await signedIn.open(request.url);
+    const answer = await signedIn.submit(page, 'consent');
     const { claims } = await redeem(request, answer);
+    const none = await signedIn.open(silent.url);
 
+    expectConsentScreen(page, request);
     expect(paramsOf(arrival(answer, NATIVE_CALLBACK))).toEqual({ code: expect.any(String), state: request.state, iss: issuer });
     expect(claims.aud).toBe('oidc-native');
+    expect(paramsOf(arrival(none, NATIVE_CALLBACK))).toEqual({ error: 'interaction_required', error_description: expect.any(String), state: silent.state, iss: issuer });
   });
 });
 
@@ -528,12 +564,12 @@ describe('RP-initiated logout', () => {
     const browser = new Browser();
     const request = await authorizationRequest('oidc-app', CALLBACK);
     const { tokens } = await redeem(request, await signIn(browser, request.url));
-    const pending = await authorizationRequest('oidc-second', SECOND_CALLBACK);
+    const pending = await authorizationRequest('oidc-second', SECOND_HTTPS);
     const issued = await browser.open(pending.url);
-    const params = oauth.validateAuthResponse(as, pending.client, arrival(issued, SECOND_CALLBACK), pending.state);
+    const params = oauth.validateAuthResponse(as, pending.client, arrival(issued, SECOND_HTTPS), pending.state);
 
     const ended = await browser.open(endSessionUrl({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT }));
-    const exchanged = await oauth.authorizationCodeGrantRequest(as, pending.client, oauth.None(), params, SECOND_CALLBACK, pending.verifier, INSECURE);
+    const exchanged = await oauth.authorizationCodeGrantRequest(as, pending.client, oauth.None(), params, SECOND_HTTPS, pending.verifier, INSECURE);
 
     expect(ended.status).toBe(303);
     expect({ status: exchanged.status, body: await exchanged.json() }).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_grant' }) });

@@ -261,6 +261,19 @@ describe('a redirect URI any app on the device could claim (RFC 8252 §8.6)', ()
     expect(codeOf(https)).toMatch(/^[\w-]{43}$/); // a claimed https redirect gets its code at once
   });
 
+  it('asks too at a private-use scheme that merely starts like https', async () => {
+    const app = await createTestApp(ctx.dynamo, { OAUTH_CLIENTS: JSON.stringify([{ client_id: 'lookalike', redirect_uris: ['https.example.app:/cb'], first_party: true }]) }, ctx.app.clock);
+    const hosted = makeAuthorizeHandler(app.deps);
+    const browser = new Browser(hosted);
+    const request = authorizationRequest({ client_id: 'lookalike', redirect_uri: 'https.example.app:/cb' });
+    codeOf(await browser.signIn(request.query, alice.username));
+
+    const again = await browser.get('/oauth/authorize', authorizationRequest({ client_id: 'lookalike', redirect_uri: 'https.example.app:/cb' }).query);
+
+    expect(again.statusCode).toBe(200);
+    expect(again.headers.Location).toBeUndefined();
+  });
+
   it('sends the code at once after a sign-in typed in this very request', async () => {
     const { answer } = await signedIn({ ...APP_LOOPBACK });
 
