@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { send, sendIfCondition } from './dynamo';
 
 /**
@@ -13,6 +13,10 @@ const hashOf = (purpose: 'code' | 'browser', secret: string) => createHash('sha2
 
 /** Consent screens a browser session holds open at once (tabs); more drop the older ones. */
 const MAX_OFFERS = 20;
+
+/** One conditional update of an item of `table`: its result, or false when the condition failed. */
+const conditionalUpdate = (doc: DynamoDBDocumentClient, table: string) => (input: Omit<UpdateCommandInput, 'TableName'>) =>
+  sendIfCondition(() => doc.send(new UpdateCommand({ TableName: table, ...input })));
 
 /** Seconds an authorization code lives (RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty). */
 export const CODE_TTL = 60;
@@ -54,6 +58,7 @@ export interface CodeStore {
 }
 
 export function createCodeStore(doc: DynamoDBDocumentClient, table: string): CodeStore {
+  const updateIf = conditionalUpdate(doc, table);
   const grantOf = (item: Record<string, unknown>): CodeGrant => ({
     clientId: item.clientId as string,
     redirectUri: item.redirectUri as string,
@@ -77,49 +82,34 @@ export function createCodeStore(doc: DynamoDBDocumentClient, table: string): Cod
       if (!SECRET.test(code)) return { kind: 'unknown' };
       const id = hashOf('code', code);
       const mine = 'attribute_exists(id) AND clientId = :client';
-      const used = await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'SET usedAt = :now',
-            ConditionExpression: `${mine} AND attribute_not_exists(usedAt)`,
-            ExpressionAttributeValues: { ':now': now, ':client': clientId },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
+      const used = await updateIf({
+        Key: { id },
+        UpdateExpression: 'SET usedAt = :now',
+        ConditionExpression: `${mine} AND attribute_not_exists(usedAt)`,
+        ExpressionAttributeValues: { ':now': now, ':client': clientId },
+        ReturnValues: 'ALL_NEW',
+      });
       if (used) return { kind: 'redeemed', grant: grantOf(used.Attributes!), expiresAt: used.Attributes!.expiresAt as number, id };
       // Used before, never issued, or another client's: a replay of this client's code marks the item, so that a
       // redemption still in flight revokes its own session.
-      const replayed = await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'SET replayedAt = :now',
-            ConditionExpression: `${mine} AND attribute_exists(usedAt)`,
-            ExpressionAttributeValues: { ':now': now, ':client': clientId },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
+      const replayed = await updateIf({
+        Key: { id },
+        UpdateExpression: 'SET replayedAt = :now',
+        ConditionExpression: `${mine} AND attribute_exists(usedAt)`,
+        ExpressionAttributeValues: { ':now': now, ':client': clientId },
+        ReturnValues: 'ALL_NEW',
+      });
       if (!replayed) return { kind: 'unknown' };
       const item = replayed.Attributes!;
       return { kind: 'replayed', grant: grantOf(item), ...(typeof item.sessionId === 'string' ? { sessionId: item.sessionId } : {}) };
     },
     async bind(id, sessionId) {
-      const bound = await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'SET sessionId = :sid',
-            ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(replayedAt)',
-            ExpressionAttributeValues: { ':sid': sessionId },
-          }),
-        ),
-      );
+      const bound = await updateIf({
+        Key: { id },
+        UpdateExpression: 'SET sessionId = :sid',
+        ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(replayedAt)',
+        ExpressionAttributeValues: { ':sid': sessionId },
+      });
       return bound !== false;
     },
   };
@@ -157,6 +147,7 @@ export interface BrowserSessionStore {
 }
 
 export function createBrowserSessionStore(doc: DynamoDBDocumentClient, table: string): BrowserSessionStore {
+  const updateIf = conditionalUpdate(doc, table);
   const sessionOf = (item: Record<string, unknown>): BrowserSession => ({
     id: item.id as string,
     sid: item.sid as string,
@@ -186,59 +177,39 @@ export function createBrowserSessionStore(doc: DynamoDBDocumentClient, table: st
     async offer(id, offer, until) {
       // One entry per screen shown, so that two tabs may each answer their own; at most MAX_OFFERS, beyond
       // which the older ones (answered, abandoned or expired) are dropped.
-      const added = await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'SET offers.#offer = :until',
-            ConditionExpression: 'attribute_exists(id) AND size(offers) < :max',
-            ExpressionAttributeNames: { '#offer': offer },
-            ExpressionAttributeValues: { ':until': until, ':max': MAX_OFFERS },
-          }),
-        ),
-      );
+      const added = await updateIf({
+        Key: { id },
+        UpdateExpression: 'SET offers.#offer = :until',
+        ConditionExpression: 'attribute_exists(id) AND size(offers) < :max',
+        ExpressionAttributeNames: { '#offer': offer },
+        ExpressionAttributeValues: { ':until': until, ':max': MAX_OFFERS },
+      });
       if (added !== false) return;
-      await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'SET offers = :only',
-            ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeValues: { ':only': { [offer]: until } },
-          }),
-        ),
-      );
+      await updateIf({
+        Key: { id },
+        UpdateExpression: 'SET offers = :only',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':only': { [offer]: until } },
+      });
     },
     async consent(id, clientId, scope, offer, now) {
-      const taken = await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'SET consents.#client = :scope REMOVE offers.#offer',
-            ConditionExpression: 'offers.#offer > :now',
-            ExpressionAttributeNames: { '#client': clientId, '#offer': offer },
-            ExpressionAttributeValues: { ':scope': scope, ':now': now },
-          }),
-        ),
-      );
+      const taken = await updateIf({
+        Key: { id },
+        UpdateExpression: 'SET consents.#client = :scope REMOVE offers.#offer',
+        ConditionExpression: 'offers.#offer > :now',
+        ExpressionAttributeNames: { '#client': clientId, '#offer': offer },
+        ExpressionAttributeValues: { ':scope': scope, ':now': now },
+      });
       return taken !== false;
     },
     async attach(id, sessionId) {
-      const attached = await sendIfCondition(() =>
-        doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { id },
-            UpdateExpression: 'ADD #sessions :sid',
-            ConditionExpression: 'attribute_exists(id)',
-            ExpressionAttributeNames: { '#sessions': 'sessions' },
-            ExpressionAttributeValues: { ':sid': new Set([sessionId]) },
-          }),
-        ),
-      );
+      const attached = await updateIf({
+        Key: { id },
+        UpdateExpression: 'ADD #sessions :sid',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeNames: { '#sessions': 'sessions' },
+        ExpressionAttributeValues: { ':sid': new Set([sessionId]) },
+      });
       return attached !== false;
     },
     async end(id) {
