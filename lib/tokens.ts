@@ -87,12 +87,7 @@ export function isAccessClaims(payload: Record<string, unknown>): payload is Rec
 
 /** Verifies access tokens (RFC 9068) with the verification keys; `now` is injectable for tests. */
 export function createTokenVerifier(config: TokenConfig, keys: VerificationKeys, now: () => number = Date.now): TokenVerifier {
-  const getKey = (header: JWTHeaderParameters) => {
-    // Only our own keys, by kid: jku, x5u and embedded jwk headers are never looked at.
-    const key = typeof header.kid === 'string' ? keys.verification.get(header.kid) : undefined;
-    if (key === undefined) throw invalid('The access token is signed by an unknown key.', 'bad_signature');
-    return key;
-  };
+  const getKey = (header: JWTHeaderParameters) => keyOf(keys, header, 'access token');
 
   return {
     async verify(token) {
@@ -158,7 +153,7 @@ export function createTokenService(config: TokenConfig, keys: VerificationKeys, 
     async readIdTokenHint(token) {
       if (token.length > MAX_TOKEN_LENGTH) return undefined;
       try {
-        const { payload, protectedHeader } = await compactVerify(token, (header) => getKeyOf(keys, header), { algorithms: [keys.alg] });
+        const { payload, protectedHeader } = await compactVerify(token, (header) => keyOf(keys, header, 'ID token'), { algorithms: [keys.alg] });
         if (protectedHeader.typ !== 'JWT') return undefined;
         const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
         if (claims.iss !== config.issuer || typeof claims.sub !== 'string' || typeof claims.aud !== 'string') return undefined;
@@ -170,8 +165,9 @@ export function createTokenService(config: TokenConfig, keys: VerificationKeys, 
   };
 }
 
-function getKeyOf(keys: VerificationKeys, header: JWTHeaderParameters) {
+/** The key a token names by `kid`, of our own keys only: jku, x5u and embedded jwk headers are never looked at. */
+function keyOf(keys: VerificationKeys, header: JWTHeaderParameters, what: string) {
   const key = typeof header.kid === 'string' ? keys.verification.get(header.kid) : undefined;
-  if (key === undefined) throw invalid('The token is signed by an unknown key.', 'bad_signature');
+  if (key === undefined) throw invalid(`The ${what} is signed by an unknown key.`, 'bad_signature');
   return key;
 }
