@@ -98,11 +98,6 @@ const requestFrom = (provider: Provider, event: HttpEvent) => {
   return provider.check(params, repeated);
 };
 
-/** A form post: the page's fields, application/x-www-form-urlencoded as browsers send them. */
-function formOf(event: HttpEvent): Record<string, string> {
-  return parseOAuthParams(event);
-}
-
 const pick = (params: Record<string, string>, names: readonly string[]) =>
   Object.fromEntries(names.filter((name) => params[name] !== undefined).map((name) => [name, params[name]!]));
 
@@ -117,10 +112,9 @@ function redirect(location: string, cookies: string[] = []): HttpResponse {
   };
 }
 
-/** Where a hosted page's forms may lead: here, and (after the redirect a form answers with) the client. */
-function formTargets(request: AuthorizationRequest | undefined): string[] {
-  if (!request) return [];
-  const target = new URL(request.redirectUri);
+/** Where a hosted page's forms may lead: here, and (after the redirect a form answers with) the client's URI. */
+function formTargets(redirectUri: string): string[] {
+  const target = new URL(redirectUri);
   return [target.protocol === 'http:' || target.protocol === 'https:' ? target.origin : target.protocol];
 }
 
@@ -141,7 +135,7 @@ function answer(event: HttpEvent, request: AuthorizationRequest, decision: Decis
   const csrf = csrfOf(event);
   const page = requestPage(event, request, csrf.token);
   const html = decision.kind === 'login' ? renderLogin({ ...page, ...(request.loginHint ? { username: request.loginHint } : {}) }) : renderConsent({ ...page, scopes: decision.scopes });
-  return htmlPage(200, html, { formTargets: formTargets(request), cookies: [...cookies, ...csrf.cookies] });
+  return htmlPage(200, html, { formTargets: formTargets(request.redirectUri), cookies: [...cookies, ...csrf.cookies] });
 }
 
 /** The sign-in page again, with what went wrong. */
@@ -149,7 +143,7 @@ function loginAgain(event: HttpEvent, request: AuthorizationRequest, status: num
   const csrf = csrfOf(event);
   const html = renderLogin({ ...requestPage(event, request, csrf.token), error, ...extra });
   const headers: Record<string, string> = extra.retryAfter === undefined ? {} : { 'Retry-After': String(extra.retryAfter) };
-  return htmlPage(status, html, { formTargets: formTargets(request), cookies: csrf.cookies, headers });
+  return htmlPage(status, html, { formTargets: formTargets(request.redirectUri), cookies: csrf.cookies, headers });
 }
 
 const retryAfterOf = (error: AuthError) => {
@@ -191,7 +185,7 @@ async function signUp(event: HttpEvent, deps: Deps, request: AuthorizationReques
       error.code === 'username_taken' || error.code === 'email_taken' ? error.code : (SIGNUP_ERRORS.find(([pattern]) => pattern.test(error.message))?.[1] ?? 'invalid_username');
     const csrf = csrfOf(event);
     const html = renderSignup({ ...requestPage(event, request, csrf.token), ...entered, error: kind, detail: error.message });
-    return htmlPage(error.status, html, { formTargets: formTargets(request), cookies: csrf.cookies });
+    return htmlPage(error.status, html, { formTargets: formTargets(request.redirectUri), cookies: csrf.cookies });
   }
   const previous = await deps.provider.signedIn(readCookie(event, COOKIES.session));
   const { cookie, decision } = await deps.provider.signIn(request, user, previous?.session);
@@ -251,7 +245,7 @@ async function endSession(event: HttpEvent, deps: Deps, params: Record<string, s
     const csrf = csrfOf(event);
     const fields = pick(params, ['id_token_hint', 'post_logout_redirect_uri', 'client_id', 'state', 'ui_locales']);
     const html = renderLogoutConfirm({ locale, csrf: csrf.token, fields });
-    return htmlPage(200, html, { cookies: csrf.cookies, formTargets: back ? formTargets({ redirectUri: back } as AuthorizationRequest) : [] });
+    return htmlPage(200, html, { cookies: csrf.cookies, formTargets: back ? formTargets(back) : [] });
   }
   if (current) await deps.provider.endBrowserSession(current);
   const cleared = [setCookie(event, COOKIES.session, undefined, 0, 'lax')];
@@ -310,7 +304,7 @@ async function screen(event: HttpEvent, deps: Deps): Promise<HttpResponse> {
       const csrf = csrfOf(event);
       const page = requestPage(event, request, csrf.token);
       const html = where === 'GET /oauth/signup' ? renderSignup(page) : renderForgot(page);
-      return htmlPage(200, html, { formTargets: formTargets(request), cookies: csrf.cookies });
+      return htmlPage(200, html, { formTargets: formTargets(request.redirectUri), cookies: csrf.cookies });
     }
     case 'GET /oauth/reset': {
       const query = queryOf(event).params;
@@ -322,7 +316,8 @@ async function screen(event: HttpEvent, deps: Deps): Promise<HttpResponse> {
     default:
   }
   if (method(event) !== 'POST') throw new UnsafeRequestError('bad_request', 'There is no such page.');
-  const form = formOf(event);
+  // A form post: the page's fields, application/x-www-form-urlencoded as browsers send them.
+  const form = parseOAuthParams(event);
   // An RP may post its request as it may send it by GET (OpenID Connect Core §3.1.2.1, RP-Initiated Logout
   // §2): without the `action` of our own forms, a POST is that request, from any site.
   if (form.action === undefined && where === 'POST /oauth/authorize') {
@@ -345,7 +340,7 @@ async function screen(event: HttpEvent, deps: Deps): Promise<HttpResponse> {
     // A form without the browser's own CSRF token (posted from another site, or after the cookie expired).
     if (where === 'POST /oauth/signup') {
       const csrf = csrfOf(event);
-      return htmlPage(403, renderSignup({ ...requestPage(event, request, csrf.token), error: 'csrf' }), { formTargets: formTargets(request), cookies: csrf.cookies });
+      return htmlPage(403, renderSignup({ ...requestPage(event, request, csrf.token), error: 'csrf' }), { formTargets: formTargets(request.redirectUri), cookies: csrf.cookies });
     }
     return loginAgain(event, request, 403, 'csrf');
   }
