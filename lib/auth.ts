@@ -183,7 +183,17 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
    * (an unknown user and a wrong password alike, after the same reads and the same hash), `slow_down` when
    * throttled. The hosted sign-in page and every password grant share it, and so share its counters.
    */
-  async function authenticate({ username, password, sourceIp }: Pick<Credentials, 'username' | 'password' | 'sourceIp'>): Promise<User> {
+  async function authenticate(credentials: Pick<Credentials, 'username' | 'password' | 'sourceIp'>): Promise<User> {
+    const { user, settle } = await checkPassword(credentials);
+    await settle();
+    return user;
+  }
+
+  /**
+   * The user whose password this is, and `settle`: what a right password does besides (its attempt given back,
+   * a hash of older parameters redone), which a login runs beside the session's start, not before it.
+   */
+  async function checkPassword({ username, password, sourceIp }: Pick<Credentials, 'username' | 'password' | 'sourceIp'>) {
     if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
       throw new AuthError('invalid_request', '"username" and "password" are required strings.');
     }
@@ -193,13 +203,19 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
       .then(([reservation, user]) => checked(user, reservation))
       .catch((error: unknown) => refusedLogin(error, found));
 
-    async function checked(user: User | undefined, reservation: Reservation): Promise<User> {
+    async function checked(user: User | undefined, reservation: Reservation) {
       if (!(await hasher().verify(user?.passwordHash, password as string)) || !user) throw badCredentials();
       // The right password gives its attempt back, whatever else refuses the login.
-      await guard.succeeded(reservation);
-      if (user.disabled) throw disabledAccount();
-      if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password as string));
-      return user;
+      const givenBack = guard.succeeded(reservation);
+      if (user.disabled) {
+        await givenBack;
+        throw disabledAccount();
+      }
+      const settle = async () => {
+        await givenBack;
+        if (hasher().needsRehash(user.passwordHash)) await users.rehash(user, await hasher().hash(password as string));
+      };
+      return { user, settle };
     }
   }
 
@@ -265,9 +281,15 @@ export function createAuthService({ config, users, sessions, tokens, guard, pass
     async login({ username, password, scope, clientId = DEFAULT_CLIENT_ID, sourceIp, userAgent, confidential }: Credentials): Promise<IssuedTokens> {
       // Well-formed and known to the service, before any attempt is counted; the user's own after the password.
       if (scope !== undefined) resolveScope(scope, config.scopes);
-      const user = await authenticate({ username, password, sourceIp });
-      const granted = scopeFor(user, scope);
-      const { tokens: issued } = await sessionFor(user, clientId, granted, { sourceIp, userAgent, confidential });
+      const { user, settle } = await checkPassword({ username, password, sourceIp });
+      let granted: string;
+      try {
+        granted = scopeFor(user, scope);
+      } catch (error) {
+        await settle();
+        throw error;
+      }
+      const [{ tokens: issued }] = await Promise.all([sessionFor(user, clientId, granted, { sourceIp, userAgent, confidential }), settle()]);
       count('Logins');
       return issued;
     },
