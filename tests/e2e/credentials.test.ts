@@ -27,23 +27,29 @@ const refresh = (refreshToken: string, extra: Record<string, unknown> = {}) =>
 const statuses = (answers: HttpAnswer[]) => answers.map((answer) => answer.status).sort();
 
 test('1. after a password change, no refresh token obtained with the old password refreshes, whenever its login ran', async () => {
-  const { username, tokens: caller } = await register(server);
-  const before = (await login(username, PASSWORD, client())).json as Tokens;
+  // The race must really happen: on a busy machine the change can finish before any of the twenty logins gets
+  // its tokens. Then the round proves little, and runs again with a new user (at most five rounds).
+  let raced = 0;
+  for (let round = 0; round < 5 && raced === 0; round += 1) {
+    const { username, tokens: caller } = await register(server);
+    const before = (await login(username, PASSWORD, client())).json as Tokens;
 
-  const [changed, ...racing] = await Promise.all([
-    server.request('POST', '/auth/password', { json: { password: PASSWORD, new_password: NEW_PASSWORD }, bearer: caller.access_token, from: client() }),
-    ...Array.from({ length: 20 }, () => login(username, PASSWORD, client())),
-  ]);
-  const obtained = [before, ...racing.filter((answer) => answer.status === 200).map((answer) => answer.json as Tokens)];
-  const refreshed = await Promise.all(obtained.map((tokens) => refresh(tokens.refresh_token)));
-  const own = await refresh(caller.refresh_token);
+    const [changed, ...racing] = await Promise.all([
+      server.request('POST', '/auth/password', { json: { password: PASSWORD, new_password: NEW_PASSWORD }, bearer: caller.access_token, from: client() }),
+      ...Array.from({ length: 20 }, () => login(username, PASSWORD, client())),
+    ]);
+    const obtained = [before, ...racing.filter((answer) => answer.status === 200).map((answer) => answer.json as Tokens)];
+    const refreshed = await Promise.all(obtained.map((tokens) => refresh(tokens.refresh_token)));
+    const own = await refresh(caller.refresh_token);
 
-  expect(changed.status).toBe(204);
-  expect(obtained.length).toBeGreaterThan(1);
-  for (const answer of refreshed) expectContractError(answer, 400, 'invalid_grant');
-  expect(own.status).toBe(200);
-  expect((await login(username, NEW_PASSWORD, client())).status).toBe(200);
-});
+    expect(changed.status).toBe(204);
+    for (const answer of refreshed) expectContractError(answer, 400, 'invalid_grant');
+    expect(own.status).toBe(200);
+    expect((await login(username, NEW_PASSWORD, client())).status).toBe(200);
+    raced = obtained.length - 1;
+  }
+  expect(raced).toBeGreaterThan(0);
+}, 60_000);
 
 test('2. twenty wrong passwords sent at once from one address get at most five checks; the rest 429 with Retry-After', async () => {
   const { username } = await register(server);
