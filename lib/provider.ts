@@ -5,7 +5,7 @@ import type { Config, ProviderConfig } from './config';
 import { AuthError } from './errors';
 import { logger } from './log';
 import { count } from './metrics';
-import { CODE_TTL, type BrowserSession, type BrowserSessionStore, type CodeStore } from './provider-store';
+import { type BrowserSession, type BrowserSessionStore, type CodeStore } from './provider-store';
 import { SCOPE_TOKEN } from './scopes';
 import type { SessionStore } from './sessions';
 import type { TokenService } from './tokens';
@@ -386,4 +386,3 @@ export async function authenticateClient(
   return { clientId, client };
 }
 
-export { CODE_TTL };
